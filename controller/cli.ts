@@ -1,0 +1,215 @@
+// The `wegweiser` command line: start | render | sim | help.
+import { parseArgs } from 'node:util';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { configFromEnv, ConfigError, defaultConfig, mergeConfig, type ConfigInput } from './config.js';
+import { startController } from './main.js';
+import { StoreLoadError, DATA_FILE } from './store/store.js';
+import { Data } from './domain/model.js';
+import { composeDoorSign } from './signs/compose.js';
+import { createLogger } from './log.js';
+import { renderSign, frameToPng, PANELS, panelById } from '../renderer/index.js';
+import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
+
+const HELP = `wegweiser — door signs and wayfinding for e-paper displays
+
+Usage:
+  wegweiser start [options]          run the controller (admin UI, MQTT gateway, renderer)
+  wegweiser render ROOM [options]    render a room's door sign to PNG (ROOM: id or number, e.g. 2.14)
+  wegweiser sim [options]            run simulated displays against a broker
+  wegweiser help
+
+start options:
+  --data DIR            data directory (env WEGWEISER_DATA, default ./data)
+  --host HOST           admin UI address (env WEGWEISER_HTTP_HOST, default 127.0.0.1)
+  --port N              admin UI port (env WEGWEISER_HTTP_PORT, default 8080)
+  --mqtt-url URL        use an external broker (env WEGWEISER_MQTT_URL); default: embedded broker
+  --mqtt-port N         embedded broker port (env WEGWEISER_MQTT_PORT, default 1883)
+  --no-sims             do not run simulated displays in-process (env WEGWEISER_DEMO_SIMS=false)
+  --no-demo             start with an empty building instead of the demo (env WEGWEISER_DEMO_SEED=false)
+  --log-level LEVEL     trace|debug|info|warn|error (env WEGWEISER_LOG_LEVEL, default info)
+  --log-format FORMAT   json|pretty|auto (env WEGWEISER_LOG_FORMAT, default auto: pretty on a terminal)
+
+render options:
+  --data DIR            data directory (default ./data)
+  --out FILE            PNG to write (default sign-ROOM.png)
+  --svg FILE            also write the SVG
+
+sim options:
+  --mqtt-url URL        broker (default mqtt://127.0.0.1:1883)
+  --ids A,B,C           display ids to simulate
+  --displays N          simulate the first N displays of --data (or sim-001… when there is no data file)
+  --data DIR            data directory to take display ids from (default ./data)
+  --png-dir DIR         write each display's screen as DIR/ID.png whenever it changes
+  --prefix P            MQTT topic prefix (default wegweiser)
+`;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`wegweiser: ${message}\n`);
+  process.exit(code);
+}
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) fail(`${name}: expected a whole number, got "${v}"`, 2);
+  return n;
+}
+
+async function loadData(dataDir: string): Promise<Data> {
+  const file = path.join(dataDir, DATA_FILE);
+  const raw = await readFile(file, 'utf8').catch(() => fail(`no data file at ${file} (run "wegweiser start" once to create the demo)`));
+  const parsed = Data.safeParse(JSON.parse(raw));
+  if (!parsed.success) fail(`${file} is invalid: ${parsed.error.issues[0]?.message ?? ''}`);
+  return parsed.data;
+}
+
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping…\n`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+async function cmdStart(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'mqtt-url': { type: 'string' },
+      'mqtt-port': { type: 'string' },
+      'no-sims': { type: 'boolean' },
+      'no-demo': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+    },
+    strict: true,
+  });
+  const port = int('--port', values.port);
+  const mqttPort = int('--mqtt-port', values['mqtt-port']);
+  const flags: ConfigInput = {
+    ...(values.data ? { dataDir: values.data } : {}),
+    http: { ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port } : {}) },
+    mqtt: { ...(values['mqtt-url'] ? { url: values['mqtt-url'] } : {}), ...(mqttPort !== undefined ? { embeddedPort: mqttPort } : {}) },
+    log: {
+      ...(values['log-level'] ? { level: values['log-level'] as never } : {}),
+      ...(values['log-format'] ? { format: values['log-format'] as never } : {}),
+    },
+    demo: { ...(values['no-sims'] ? { sims: false } : {}), ...(values['no-demo'] ? { seed: false } : {}) },
+  };
+  let config;
+  try {
+    config = mergeConfig(defaultConfig(), configFromEnv(process.env), flags);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  try {
+    const c = await startController(config);
+    c.ctx.log.info(`Wegweiser is running: open ${c.httpUrl}`);
+    onShutdown(() => c.stop());
+  } catch (err) {
+    if (err instanceof StoreLoadError) fail(`refusing to start: ${err.message}`);
+    fail(`cannot start: ${(err as Error).message}`);
+  }
+}
+
+async function cmdRender(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { data: { type: 'string' }, out: { type: 'string' }, svg: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const which = positionals[0];
+  if (!which) fail('render: name a room (id or number), e.g. "wegweiser render 2.14"', 2);
+  const data = await loadData(path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data'));
+  const room = data.rooms.find((r) => r.id === which || r.number === which);
+  if (!room) fail(`render: no room "${which}"`);
+  const display = data.displays.find((d) => d.roomId === room.id);
+  const panel = panelById(display?.panel ?? 'epd-7in5-bw') ?? PANELS['epd-7in5-bw'];
+  const { frame, svg, warnings } = await renderSign(composeDoorSign(data, room.id), panel);
+  const out = values.out ?? `sign-${room.number.replace(/[^A-Za-z0-9._-]/g, '_')}.png`;
+  await writeFile(out, await frameToPng(frame));
+  if (values.svg) await writeFile(values.svg, svg);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  process.stdout.write(`${out}  ${panel.width}×${panel.height}  frame ${frame.hash.slice(0, 16)}\n`);
+}
+
+async function cmdSim(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'mqtt-url': { type: 'string' },
+      ids: { type: 'string' },
+      displays: { type: 'string' },
+      data: { type: 'string' },
+      'png-dir': { type: 'string' },
+      prefix: { type: 'string' },
+    },
+    strict: true,
+  });
+  const log = createLogger({ level: process.env.WEGWEISER_LOG_LEVEL ?? 'info', format: 'auto', name: 'wegweiser-sim' });
+  const url = values['mqtt-url'] ?? process.env.WEGWEISER_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+  let displays: { id: string; panel: string }[];
+  if (values.ids) displays = values.ids.split(',').filter(Boolean).map((id) => ({ id, panel: 'epd-7in5-bw' }));
+  else {
+    const n = int('--displays', values.displays) ?? 1;
+    const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
+    const data = await readFile(path.join(dataDir, DATA_FILE), 'utf8').then((raw) => Data.safeParse(JSON.parse(raw)), () => null);
+    if (data?.success) displays = data.data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel }));
+    else displays = Array.from({ length: n }, (_, i) => ({ id: `sim-${String(i + 1).padStart(3, '0')}`, panel: 'epd-7in5-bw' }));
+  }
+  const pngDir = values['png-dir'];
+  if (pngDir) await mkdir(pngDir, { recursive: true });
+  const sims = displays.map(
+    (d) => new MqttSimDisplay({ id: d.id, panel: panelById(d.panel) ?? PANELS['epd-7in5-bw'], url, prefix: values.prefix ?? 'wegweiser' }),
+  );
+  for (const sim of sims) {
+    sim.on('displayed', (hash) => {
+      log.info({ display: sim.id, hash: hash.slice(0, 12) }, 'frame shown');
+      if (pngDir) void sim.writePng(path.join(pngDir, `${sim.id}.png`));
+    });
+    sim.on('refused', (reason) => log.warn({ display: sim.id, reason }, 'frame refused'));
+    await sim.start().catch((err: Error) => fail(`cannot connect to ${url}: ${err.message}`));
+  }
+  log.info({ count: sims.length, url }, 'simulated displays running (Ctrl-C to stop)');
+  onShutdown(async () => {
+    await Promise.all(sims.map((s) => s.stop()));
+  });
+}
+
+const [command = 'help', ...rest] = process.argv.slice(2);
+try {
+  switch (command) {
+    case 'start':
+      await cmdStart(rest);
+      break;
+    case 'render':
+      await cmdRender(rest);
+      break;
+    case 'sim':
+      await cmdSim(rest);
+      break;
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      break;
+    default:
+      fail(`unknown command "${command}"\n\n${HELP}`, 2);
+  }
+} catch (err) {
+  if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) fail(err.message, 2);
+  throw err;
+}

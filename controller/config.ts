@@ -1,0 +1,111 @@
+// Configuration: defaults ← environment (WEGWEISER_*) ← command-line flags, validated by one zod schema.
+// A bad value stops start-up with a message naming the setting.
+import path from 'node:path';
+import { z } from 'zod';
+
+export const Config = z.strictObject({
+  dataDir: z.string().min(1),
+  http: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+  }),
+  mqtt: z.strictObject({
+    /** external broker; when unset the controller runs an embedded aedes broker */
+    url: z.url().optional(),
+    embeddedHost: z.string().min(1),
+    embeddedPort: z.number().int().min(0).max(65535),
+    topicPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'topic segments of letters, digits, _ and -'),
+  }),
+  log: z.strictObject({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    format: z.enum(['json', 'pretty', 'auto']),
+  }),
+  demo: z.strictObject({
+    /** seed the demo building when the data file does not exist yet */
+    seed: z.boolean(),
+    /** run one simulated display per configured display, in-process */
+    sims: z.boolean(),
+  }),
+  delivery: z.strictObject({
+    ackTimeoutMs: z.number().int().positive(),
+    maxAttempts: z.number().int().positive(),
+  }),
+});
+
+export type Config = z.infer<typeof Config>;
+
+export type ConfigInput = {
+  [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K];
+};
+
+export function defaultConfig(): Config {
+  return {
+    dataDir: path.resolve('data'),
+    http: { host: '127.0.0.1', port: 8080 },
+    mqtt: { embeddedHost: '127.0.0.1', embeddedPort: 1883, topicPrefix: 'wegweiser' },
+    log: { level: 'info', format: 'auto' },
+    demo: { seed: true, sims: true },
+    delivery: { ackTimeoutMs: 10_000, maxAttempts: 5 },
+  };
+}
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name}: expected a whole number, got "${v}"`);
+  return n;
+}
+
+function bool(name: string, v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(`${name}: expected true or false, got "${v}"`);
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment overrides; unknown WEGWEISER_* variables are ignored. */
+export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
+  const out: ConfigInput = {};
+  const set = <K extends keyof Config>(k: K, v: ConfigInput[K]) => {
+    out[k] = { ...(out[k] as object), ...(v as object) } as ConfigInput[K];
+  };
+  if (env.WEGWEISER_DATA) out.dataDir = env.WEGWEISER_DATA;
+  const host = env.WEGWEISER_HTTP_HOST;
+  const port = num('WEGWEISER_HTTP_PORT', env.WEGWEISER_HTTP_PORT);
+  set('http', { ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
+  const mqttPort = num('WEGWEISER_MQTT_PORT', env.WEGWEISER_MQTT_PORT);
+  set('mqtt', {
+    ...(env.WEGWEISER_MQTT_URL ? { url: env.WEGWEISER_MQTT_URL } : {}),
+    ...(mqttPort !== undefined ? { embeddedPort: mqttPort } : {}),
+    ...(env.WEGWEISER_MQTT_PREFIX ? { topicPrefix: env.WEGWEISER_MQTT_PREFIX } : {}),
+  });
+  set('log', {
+    ...(env.WEGWEISER_LOG_LEVEL ? { level: env.WEGWEISER_LOG_LEVEL as Config['log']['level'] } : {}),
+    ...(env.WEGWEISER_LOG_FORMAT ? { format: env.WEGWEISER_LOG_FORMAT as Config['log']['format'] } : {}),
+  });
+  const sims = bool('WEGWEISER_DEMO_SIMS', env.WEGWEISER_DEMO_SIMS);
+  const seed = bool('WEGWEISER_DEMO_SEED', env.WEGWEISER_DEMO_SEED);
+  set('demo', { ...(sims !== undefined ? { sims } : {}), ...(seed !== undefined ? { seed } : {}) });
+  return out;
+}
+
+export function mergeConfig(...layers: ConfigInput[]): Config {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      const prev = merged[k];
+      merged[k] = typeof v === 'object' && v !== null && typeof prev === 'object' && prev !== null ? { ...prev, ...v } : v;
+    }
+  }
+  const parsed = Config.safeParse(merged);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${msg}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+}

@@ -1,0 +1,25 @@
+// What the API, the ws channel and the UI know about one display.
+
+export interface DisplayStatus {
+  id: string;
+  roomId: string | null;
+  /** from the display's availability topic: retained "online", last will "offline" */
+  availability: 'online' | 'offline' | 'unknown';
+  desiredHash: string | null;
+  confirmedHash: string | null;
+  /** ISO time of the last ack that confirmed the desired frame */
+  confirmedAt: string | null;
+  /** the display confirmed it shows what it should */
+  inSync: boolean;
+  /** a frame is on its way and not yet acknowledged */
+  sending: boolean;
+  /** delivery gave up after the configured attempts; cleared by the next success */
+  failed: boolean;
+  attempts: number;
+  lastError: string | null;
+  firmware: string | null;
+  batteryMv: number | null;
+  lastSeen: string | null;
+  /** layout warnings for the desired frame (text shortened or left out) */
+  warnings: string[];
+}

@@ -1,0 +1,119 @@
+// The stored data model, service-first: rooms offer services and seat people; displays show rooms.
+// These zod schemas validate the data file on load (and so define its format); the HTTP edge has its own, stricter
+// input schemas in web-admin/validation.ts.
+import { z } from 'zod';
+import { PANEL_IDS } from '../../renderer/panels.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** Documented limits (README, OpenAPI). Longer input is refused with 400, never cut. */
+export const LIMITS = {
+  id: 64,
+  roomNumber: 16,
+  name: 120,
+  title: 120,
+  officeHours: 300,
+  notice: 400,
+  synonym: 80,
+  synonyms: 30,
+  listItems: 40,
+} as const;
+
+export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an id: letters, digits, . _ - (max 64)');
+
+export const Building = z.strictObject({ id: Id, name: z.string().min(1), address: z.string() });
+export const Floor = z.strictObject({ id: Id, buildingId: Id, level: z.number().int(), name: z.string().min(1) });
+export const Unit = z.strictObject({ id: Id, name: z.string().min(1), nameEn: z.string() });
+export const Person = z.strictObject({
+  id: Id,
+  name: z.string().min(1),
+  title: z.string().nullable(),
+  unitId: Id.nullable(),
+  version: z.number().int().nonnegative(),
+});
+export const Service = z.strictObject({
+  id: Id,
+  nameDe: z.string().min(1),
+  nameEn: z.string(),
+  synonyms: z.array(z.string()),
+  version: z.number().int().nonnegative(),
+});
+export const Notice = z.strictObject({ text: z.string().min(1), redirectRoomId: Id.nullable() });
+export const Room = z.strictObject({
+  id: Id,
+  floorId: Id,
+  number: z.string().min(1),
+  name: z.string(),
+  unitId: Id.nullable(),
+  occupantIds: z.array(Id),
+  serviceIds: z.array(Id),
+  officeHours: z.string(),
+  notice: Notice.nullable(),
+  version: z.number().int().nonnegative(),
+  updatedAt: z.iso.datetime(),
+});
+export const Display = z.strictObject({
+  id: Id,
+  panel: z.enum(PANEL_IDS),
+  roomId: Id.nullable(),
+});
+
+export const Data = z
+  .strictObject({
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    buildings: z.array(Building),
+    floors: z.array(Floor),
+    units: z.array(Unit),
+    people: z.array(Person),
+    services: z.array(Service),
+    rooms: z.array(Room),
+    displays: z.array(Display),
+  })
+  .superRefine((d, ctx) => {
+    // Referential integrity and unique ids: a file that passes is one every module can trust.
+    const ids = (xs: { id: string }[]) => new Set(xs.map((x) => x.id));
+    const sets = {
+      buildings: ids(d.buildings),
+      floors: ids(d.floors),
+      units: ids(d.units),
+      people: ids(d.people),
+      services: ids(d.services),
+      rooms: ids(d.rooms),
+    };
+    const collections = ['buildings', 'floors', 'units', 'people', 'services', 'rooms', 'displays'] as const;
+    for (const c of collections) {
+      const seen = new Set<string>();
+      d[c].forEach((r, i) => {
+        if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: [c, i, 'id'], message: `duplicate id "${r.id}"` });
+        seen.add(r.id);
+      });
+    }
+    const ref = (ok: boolean, path: (string | number)[], what: string, id: string) => {
+      if (!ok) ctx.addIssue({ code: 'custom', path, message: `unknown ${what} "${id}"` });
+    };
+    d.floors.forEach((f, i) => ref(sets.buildings.has(f.buildingId), ['floors', i, 'buildingId'], 'building', f.buildingId));
+    d.people.forEach((p, i) => p.unitId && ref(sets.units.has(p.unitId), ['people', i, 'unitId'], 'unit', p.unitId));
+    d.rooms.forEach((r, i) => {
+      ref(sets.floors.has(r.floorId), ['rooms', i, 'floorId'], 'floor', r.floorId);
+      if (r.unitId) ref(sets.units.has(r.unitId), ['rooms', i, 'unitId'], 'unit', r.unitId);
+      r.occupantIds.forEach((p, j) => ref(sets.people.has(p), ['rooms', i, 'occupantIds', j], 'person', p));
+      r.serviceIds.forEach((s, j) => ref(sets.services.has(s), ['rooms', i, 'serviceIds', j], 'service', s));
+      const redirect = r.notice?.redirectRoomId;
+      if (redirect) ref(sets.rooms.has(redirect), ['rooms', i, 'notice', 'redirectRoomId'], 'room', redirect);
+    });
+    d.displays.forEach((x, i) => x.roomId && ref(sets.rooms.has(x.roomId), ['displays', i, 'roomId'], 'room', x.roomId));
+  });
+
+export type Building = z.infer<typeof Building>;
+export type Floor = z.infer<typeof Floor>;
+export type Unit = z.infer<typeof Unit>;
+export type Person = z.infer<typeof Person>;
+export type Service = z.infer<typeof Service>;
+export type Notice = z.infer<typeof Notice>;
+export type Room = z.infer<typeof Room>;
+export type Display = z.infer<typeof Display>;
+export type Data = z.infer<typeof Data>;
+
+export function emptyData(): Data {
+  return { schemaVersion: SCHEMA_VERSION, buildings: [], floors: [], units: [], people: [], services: [], rooms: [], displays: [] };
+}

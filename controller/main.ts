@@ -1,0 +1,89 @@
+// Composition root: build the context, start modules in order, stop them in reverse.
+import type { Logger } from 'pino';
+import { Bus } from './bus.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { Delivery } from './delivery/delivery.js';
+import { emptyData } from './domain/model.js';
+import { startEmbeddedBroker } from './gateways/mqtt/broker.js';
+import { MqttGateway } from './gateways/mqtt/gateway.js';
+import { createLogger } from './log.js';
+import { SignService } from './signs/sign-service.js';
+import { demoData } from './store/demo.js';
+import { Store } from './store/store.js';
+import { startWebServer } from '../web-admin/server.js';
+import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
+import { panelById } from '../renderer/panels.js';
+import { configureFonts } from '../renderer/fonts/fonts.js';
+
+export interface Controller {
+  ctx: AppContext;
+  httpUrl: string;
+  mqttUrl: string;
+  delivery: Delivery;
+  signs: SignService;
+  sims: MqttSimDisplay[];
+  stop(): Promise<void>;
+}
+
+export async function startController(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<Controller> {
+  configureFonts();
+  const log = opts.log ?? createLogger(config.log);
+  const clock = opts.clock ?? systemClock;
+  const bus = new Bus(log);
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    const store = await Store.open(config.dataDir, { bus, clock, seed: config.demo.seed ? demoData : emptyData });
+    log.info({ file: store.file, rooms: store.rooms().length, displays: store.displays().length }, 'data loaded');
+    const ctx: AppContext = { config, clock, log, bus, store };
+
+    let mqttUrl = config.mqtt.url;
+    if (!mqttUrl) {
+      const broker = await startEmbeddedBroker(config.mqtt.embeddedHost, config.mqtt.embeddedPort, log);
+      stops.push(() => broker.close());
+      mqttUrl = broker.url;
+    }
+
+    const delivery = new Delivery(ctx);
+    stops.push(() => delivery.stop());
+    const signs = new SignService(ctx, delivery);
+    await signs.start();
+    stops.push(() => signs.stop());
+
+    const gateway = new MqttGateway(ctx, mqttUrl, delivery);
+    await gateway.start();
+    delivery.attach(gateway);
+    stops.push(() => gateway.stop());
+
+    const web = await startWebServer({ ctx, delivery, signs });
+    stops.push(() => web.close());
+
+    const sims: MqttSimDisplay[] = [];
+    if (config.demo.sims) {
+      for (const d of store.displays()) {
+        const panel = panelById(d.panel);
+        if (!panel) continue;
+        const sim = new MqttSimDisplay({ id: d.id, panel, url: mqttUrl, prefix: config.mqtt.topicPrefix });
+        await sim.start();
+        sims.push(sim);
+      }
+      stops.push(() => Promise.all(sims.map((s) => s.stop())).then(() => undefined));
+      log.info({ count: sims.length }, 'simulated displays started in-process');
+    }
+
+    return { ctx, httpUrl: web.url, mqttUrl, delivery, signs, sims, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

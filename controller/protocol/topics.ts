@@ -1,0 +1,68 @@
+// The MQTT wire contract as types: topic builders and the payload each topic carries. The controller's gateway,
+// the firmware simulator and tests all use these, so a change to the contract is checked by the compiler everywhere.
+// Topics carry stable display ids only, never names. See docs/protocol.md.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 0;
+
+/** A display id as it may appear in a topic: no wildcards, separators or spaces. */
+export const DisplayIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function topics(prefix: string) {
+  return {
+    bridgeState: `${prefix}/bridge/state`,
+    /** controller → display: binary frame message (not retained) */
+    frame: (id: string) => `${prefix}/display/${id}/frame`,
+    /** display → controller: JSON Hello, on every (re)connect */
+    hello: (id: string) => `${prefix}/display/${id}/hello`,
+    /** display → controller: JSON Ack */
+    ack: (id: string) => `${prefix}/display/${id}/ack`,
+    /** display → controller: JSON Nak */
+    nak: (id: string) => `${prefix}/display/${id}/nak`,
+    /** display availability: retained "online", last will "offline" */
+    availability: (id: string) => `${prefix}/display/${id}/availability`,
+    /** subscription patterns for the controller */
+    allDisplays: (leaf: 'hello' | 'ack' | 'nak' | 'availability') => `${prefix}/display/+/${leaf}`,
+  } as const;
+}
+
+export type Topics = ReturnType<typeof topics>;
+
+/** Splits `<prefix>/display/<id>/<leaf>`; null for anything else. */
+export function parseDisplayTopic(prefix: string, topic: string): { id: string; leaf: string } | null {
+  const head = `${prefix}/display/`;
+  if (!topic.startsWith(head)) return null;
+  const rest = topic.slice(head.length).split('/');
+  if (rest.length !== 2 || !rest[0] || !rest[1] || !DisplayIdPattern.test(rest[0])) return null;
+  return { id: rest[0], leaf: rest[1] };
+}
+
+const Hash = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
+
+export const Hello = z.strictObject({
+  id: z.string().regex(DisplayIdPattern),
+  protocol: z.number().int().nonnegative(),
+  firmware: z.string().max(64),
+  panel: z.string().max(64),
+  width: z.number().int().positive().max(4096),
+  height: z.number().int().positive().max(4096),
+  /** hash of the frame on the panel now; null after a factory reset */
+  shownHash: Hash.nullable(),
+  /** sequence number of the last frame it accepted; the controller continues above it */
+  lastSeq: z.number().int().nonnegative().nullable(),
+  batteryMv: z.number().int().nonnegative().max(10_000),
+});
+
+export const Ack = z.strictObject({ seq: z.number().int().nonnegative(), hash: Hash });
+
+export const NakReason = z.enum(['bad-magic', 'bad-version', 'bad-size', 'bad-crc', 'bad-hash', 'stale-seq', 'truncated']);
+
+export const Nak = z.strictObject({ seq: z.number().int().nonnegative().nullable(), reason: NakReason, detail: z.string().max(200) });
+
+export type Hello = z.infer<typeof Hello>;
+export type Ack = z.infer<typeof Ack>;
+export type Nak = z.infer<typeof Nak>;
+export type NakReason = z.infer<typeof NakReason>;
+
+export type Availability = 'online' | 'offline';
+export type BridgeState = 'online' | 'offline';

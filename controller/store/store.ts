@@ -1,0 +1,169 @@
+// The JSON store: lowdb over one file in the data directory, validated with zod on load.
+// lowdb writes through steno (write to a temp file, then rename), so a crash never leaves a torn file. A file that
+// fails validation is never overwritten: start-up stops and names the file and the bad record.
+import { readFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import type { Bus } from '../bus.js';
+import type { Clock } from '../clock.js';
+import { AppError, conflict, invalid, notFound, type FieldIssue } from '../errors.js';
+import { Data, type Room, type Person, type Service, type Unit, type Floor, type Display, type Notice } from '../domain/model.js';
+
+export const DATA_FILE = 'wegweiser.json';
+
+export class StoreLoadError extends Error {
+  override name = 'StoreLoadError';
+}
+
+export interface RoomPatch {
+  name?: string;
+  unitId?: string | null;
+  occupantIds?: string[];
+  serviceIds?: string[];
+  officeHours?: string;
+  notice?: Notice | null;
+}
+
+function describePath(data: unknown, p: PropertyKey[]): string {
+  const [collection, index, ...rest] = p;
+  let where = String(collection ?? '(root)');
+  if (typeof index === 'number') {
+    const rec = (data as Record<string, unknown[]> | null)?.[String(collection)]?.[index] as { id?: unknown } | undefined;
+    where += `[${index}]` + (rec && typeof rec.id === 'string' ? ` (id "${rec.id}")` : '');
+  } else if (index !== undefined) where += `.${String(index)}`;
+  return rest.length ? `${where}.${rest.map(String).join('.')}` : where;
+}
+
+export class Store {
+  private constructor(
+    readonly file: string,
+    private readonly db: Low<Data>,
+    private readonly bus: Bus,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Opens the data file. A missing file is created from `seed()`; an unreadable, malformed or invalid one is refused
+   * (StoreLoadError naming file and record) and left untouched.
+   */
+  static async open(dataDir: string, deps: { bus: Bus; clock: Clock; seed: () => Data }): Promise<Store> {
+    await mkdir(dataDir, { recursive: true });
+    const file = path.join(dataDir, DATA_FILE);
+    let raw: string | null = null;
+    try {
+      raw = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StoreLoadError(`${file}: cannot read: ${(err as Error).message}`);
+    }
+    let data: Data;
+    let fresh = false;
+    if (raw === null) {
+      data = Data.parse(deps.seed());
+      fresh = true;
+    } else {
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch (err) {
+        throw new StoreLoadError(`${file}: not valid JSON (${(err as Error).message}); the file was left untouched`);
+      }
+      const parsed = Data.safeParse(json);
+      if (!parsed.success) {
+        const details = parsed.error.issues.slice(0, 5).map((i) => `${describePath(json, i.path)}: ${i.message}`);
+        const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';
+        throw new StoreLoadError(`${file}: invalid data: ${details.join('; ')}${more}; the file was left untouched`);
+      }
+      data = parsed.data;
+    }
+    const db = new Low<Data>(new JSONFile<Data>(file), data);
+    const store = new Store(file, db, deps.bus, deps.clock);
+    if (fresh) await db.write();
+    return store;
+  }
+
+  /** Current data. Treat as read-only: all changes go through the methods below. */
+  get data(): Readonly<Data> {
+    return this.db.data;
+  }
+
+  floors(): readonly Floor[] {
+    return [...this.db.data.floors].sort((a, b) => a.level - b.level);
+  }
+  units(): readonly Unit[] {
+    return this.db.data.units;
+  }
+  people(): readonly Person[] {
+    return this.db.data.people;
+  }
+  services(): readonly Service[] {
+    return this.db.data.services;
+  }
+  rooms(): readonly Room[] {
+    return this.db.data.rooms;
+  }
+  displays(): readonly Display[] {
+    return this.db.data.displays;
+  }
+
+  room(id: string): Room {
+    const r = this.db.data.rooms.find((x) => x.id === id);
+    if (!r) throw notFound('room', id);
+    return r;
+  }
+
+  display(id: string): Display {
+    const d = this.db.data.displays.find((x) => x.id === id);
+    if (!d) throw notFound('display', id);
+    return d;
+  }
+
+  /**
+   * Applies a patch to a room after checking every reference. With `expectedVersion`, a stale edit is refused
+   * with 409 instead of overwriting a colleague's change. Resolves once the change is on disk.
+   */
+  async updateRoom(id: string, patch: RoomPatch, expectedVersion?: number): Promise<Room> {
+    const room = this.room(id);
+    if (expectedVersion !== undefined && expectedVersion !== room.version) {
+      throw conflict(`room "${id}" was changed by someone else (version ${room.version}, you edited ${expectedVersion})`);
+    }
+    const d = this.db.data;
+    const issues: FieldIssue[] = [];
+    const has = (xs: readonly { id: string }[], x: string) => xs.some((r) => r.id === x);
+    if (patch.unitId && !has(d.units, patch.unitId)) issues.push({ field: 'unitId', message: `unknown unit "${patch.unitId}"` });
+    patch.occupantIds?.forEach((p, i) => {
+      if (!has(d.people, p)) issues.push({ field: `occupantIds.${i}`, message: `unknown person "${p}"` });
+    });
+    patch.serviceIds?.forEach((s, i) => {
+      if (!has(d.services, s)) issues.push({ field: `serviceIds.${i}`, message: `unknown service "${s}"` });
+    });
+    const redirect = patch.notice?.redirectRoomId;
+    if (redirect) {
+      if (redirect === id) issues.push({ field: 'notice.redirectRoomId', message: 'a notice cannot redirect to its own room' });
+      else if (!has(d.rooms, redirect)) issues.push({ field: 'notice.redirectRoomId', message: `unknown room "${redirect}"` });
+    }
+    if (issues.length) throw invalid(issues);
+
+    const next: Room = {
+      ...room,
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+      version: room.version + 1,
+      updatedAt: new Date(this.clock.now()).toISOString(),
+    };
+    const checked = Data.safeParse({ ...d, rooms: d.rooms.map((r) => (r.id === id ? next : r)) });
+    if (!checked.success) {
+      // The edge validates first; reaching here means a rule exists only in the stored schema. Say which.
+      throw new AppError(400, 'invalid', checked.error.issues.map((i) => i.message).join('; '));
+    }
+    const idx = d.rooms.findIndex((r) => r.id === id);
+    d.rooms[idx] = next;
+    try {
+      await this.db.write();
+    } catch (err) {
+      d.rooms[idx] = room; // not on disk, so not saved: keep memory and file in agreement
+      throw err;
+    }
+    this.bus.emit('store.changed', { entity: 'room', id });
+    return next;
+  }
+}

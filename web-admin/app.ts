@@ -1,0 +1,64 @@
+// Express app factory (no listen): tests start it on an ephemeral port; web-admin/server.ts serves it.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type RequestHandler } from 'express';
+import { AppError } from '../controller/errors.js';
+import { errorHandler } from './http-errors.js';
+import { openApiDocument } from './openapi.js';
+import { catalogRouter } from './routes/catalog.js';
+import { displaysRouter } from './routes/displays.js';
+import { roomsRouter } from './routes/rooms.js';
+import type { WebDeps } from './services.js';
+
+const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+
+/**
+ * Until accounts exist the server is bound to loopback. Two browser-borne attacks still reach loopback: DNS
+ * rebinding (a foreign name resolving to 127.0.0.1 — refused by checking Host) and cross-site form posts
+ * (refused by checking Origin on every state-changing request).
+ */
+export function localOnly(): RequestHandler {
+  const allowedHost = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
+  return (req, _res, next) => {
+    const host = req.headers.host ?? '';
+    if (!allowedHost.test(host)) return next(new AppError(403, 'forbidden_host', `host "${host}" is not served`));
+    const origin = req.headers.origin;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && origin !== undefined) {
+      let originHost = '';
+      try {
+        originHost = new URL(origin).host;
+      } catch {
+        /* an unparsable origin is simply not ours */
+      }
+      if (originHost !== host) return next(new AppError(403, 'forbidden_origin', 'cross-site request refused'));
+    }
+    next();
+  };
+}
+
+export function createApp(deps: WebDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(localOnly());
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Referrer-Policy', 'no-referrer');
+    res.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; connect-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
+    next();
+  });
+  app.use('/api', express.json({ limit: '64kb', strict: true }));
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.get('/api/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use('/api', catalogRouter(deps));
+  app.use('/api/rooms', roomsRouter(deps));
+  app.use('/api/displays', displaysRouter(deps));
+  app.use('/api', (req, _res, next) => next(new AppError(404, 'not_found', `no API route ${req.method} ${req.path}`)));
+  app.use(express.static(PUBLIC_DIR, { extensions: ['html'], maxAge: 0 }));
+  app.use(errorHandler(deps.ctx.log));
+  return app;
+}

@@ -1,0 +1,82 @@
+// Shared browser helpers. User text is only ever set with textContent, never parsed as HTML.
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  }
+  return node;
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export async function api(path, opts = {}) {
+  const init = { method: opts.method ?? 'GET', headers: {} };
+  if (opts.body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(opts.body);
+  }
+  const res = await fetch(path, init);
+  const text = await res.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new ApiError(res.status, body);
+  return body;
+}
+
+export function previewUrl(displayId, hash) {
+  return `/api/displays/${encodeURIComponent(displayId)}/preview.png${hash ? `?h=${hash}` : ''}`;
+}
+
+export function fmtTime(iso) {
+  if (!iso) return '–';
+  return new Date(iso).toLocaleTimeString('de-DE', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** Human status of one display, in German with the English word after it. */
+export function describeStatus(s) {
+  if (!s) return { cls: 'unknown', text: 'unbekannt · unknown' };
+  if (s.availability === 'offline') return { cls: 'offline', text: 'offline' };
+  if (s.failed) return { cls: 'failed', text: `Fehler · failed: ${s.lastError ?? ''}` };
+  if (s.inSync) return { cls: 'ok', text: `bestätigt von der Anzeige um ${fmtTime(s.confirmedAt)} · confirmed` };
+  if (s.sending) return { cls: 'sending', text: 'gesendet, warte auf Bestätigung · sent, waiting for the display' };
+  return { cls: 'pending', text: 'ausstehend · pending' };
+}
+
+/** Live events from /ws; reconnects with backoff. `onMessage` gets each parsed message. */
+export function connectLive(onMessage, onState = () => {}) {
+  let delay = 500;
+  const open = () => {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+    ws.addEventListener('open', () => {
+      delay = 500;
+      onState(true);
+    });
+    ws.addEventListener('message', (e) => {
+      try {
+        onMessage(JSON.parse(e.data));
+      } catch (err) {
+        console.error('bad live message', err);
+      }
+    });
+    ws.addEventListener('close', () => {
+      onState(false);
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 10_000);
+    });
+  };
+  open();
+}
