@@ -3,6 +3,7 @@ import { contentStrings, type SignContent } from './content.js';
 import { layoutDoorSign } from './layouts/door-sign.js';
 import { describeCodePoints, missingGlyphs } from './fonts/fonts.js';
 import { rasterize } from './rasterize.js';
+import { stripControl } from './escape.js';
 import type { Frame } from './frame.js';
 import type { PanelProfile } from './panels.js';
 
@@ -23,7 +24,8 @@ export interface RenderResult {
 }
 
 export function layout(content: SignContent, panel: PanelProfile): { svg: string; warnings: string[] } {
-  const missing = missingGlyphs(contentStrings(content).join(' '));
+  // Control characters are stripped when drawn (escapeXml), so only what will be drawn must have a glyph.
+  const missing = missingGlyphs(stripControl(contentStrings(content).join(' ')));
   if (missing.length > 0) {
     throw new RenderError('missing-glyph', `the bundled fonts have no glyph for ${describeCodePoints(missing)}`);
   }

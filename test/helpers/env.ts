@@ -1,0 +1,84 @@
+// Test environment helpers: temp dirs, free ports, quiet controllers, and "required in CI" checks for the real
+// Mosquitto and Chromium (a developer machine without them skips those tests; CI, where .ci/run installs them, fails).
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { pino } from 'pino';
+import { defaultConfig, mergeConfig, type Config, type ConfigInput } from '../../controller/config.js';
+import { startController, type Controller } from '../../controller/main.js';
+import { DATA_FILE } from '../../controller/store/store.js';
+import type { Data } from '../../controller/domain/model.js';
+
+export async function tempDir(prefix = 'wegweiser-test-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function writeData(dir: string, data: Data): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, DATA_FILE), JSON.stringify(data, null, 2));
+}
+
+export function testConfig(dataDir: string, over: ConfigInput = {}): Config {
+  return mergeConfig(
+    defaultConfig(),
+    {
+      dataDir,
+      http: { host: '127.0.0.1', port: 0 },
+      mqtt: { embeddedHost: '127.0.0.1', embeddedPort: 0, topicPrefix: `wwtest${process.pid}` },
+      log: { level: 'silent', format: 'json' },
+      demo: { seed: false, sims: false },
+      delivery: { ackTimeoutMs: 3000, maxAttempts: 5 },
+    },
+    over,
+  );
+}
+
+export async function startTestController(dataDir: string, over: ConfigInput = {}): Promise<Controller> {
+  const config = testConfig(dataDir, over);
+  const log = pino({ level: process.env.WEGWEISER_TEST_LOG ?? 'silent' });
+  return startController(config, { log });
+}
+
+/** Waits until `check` returns a truthy value; polls, bounded by `timeoutMs`. */
+export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? null;
+export const CHROMIUM = existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
+
+/**
+ * Whether a test needing a system binary runs. In CI a missing binary is an error (the test runs and fails),
+ * elsewhere it is skipped with a note.
+ */
+export function needs(binary: string | null, name: string): boolean {
+  if (binary) return true;
+  if (process.env.CI) return true;
+  console.warn(`skipping ${name} tests: not installed (run .ci/run or apt-get install ${name})`);
+  return false;
+}
+
+export function requireBinary(binary: string | null, name: string): string {
+  if (!binary) throw new Error(`${name} is not installed; .ci/run installs it (apt-get install ${name})`);
+  return binary;
+}

@@ -1,0 +1,59 @@
+// Spawns the real Mosquitto from the Debian package on a free loopback port with its own config file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { freePort, MOSQUITTO, requireBinary, tempDir, waitUntil } from './env.js';
+
+export interface RunningMosquitto {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startMosquitto(extraConfig = 'allow_anonymous true\n'): Promise<RunningMosquitto> {
+  const bin = requireBinary(MOSQUITTO, 'mosquitto');
+  const { dir, cleanup } = await tempDir('wegweiser-mosquitto-');
+  const port = await freePort();
+  const conf = path.join(dir, 'mosquitto.conf');
+  await writeFile(conf, `listener ${port} 127.0.0.1\npersistence false\nlog_dest stderr\n${extraConfig}`);
+  const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  try {
+    await waitUntil(async () => {
+      if (exited) throw new Error(`mosquitto exited: ${stderr}`);
+      return canConnect(port);
+    }, 'mosquitto to listen', 10_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await cleanup();
+    throw err;
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      if (!exited) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+        if (!exited) child.kill('SIGKILL');
+      }
+      await cleanup();
+    },
+  };
+}

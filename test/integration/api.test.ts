@@ -1,0 +1,135 @@
+// The HTTP API on a real server: every refusal path gives the right 4xx naming the field, and nothing is stored.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { Controller } from '../../controller/main.js';
+import { smallBuilding } from '../fixtures/small-building.js';
+import { startTestController, tempDir, writeData } from '../helpers/env.js';
+
+let ctl: Controller;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  const t = await tempDir();
+  cleanup = t.cleanup;
+  await writeData(t.dir, smallBuilding());
+  ctl = await startTestController(t.dir);
+});
+afterAll(async () => {
+  await ctl?.stop();
+  await cleanup?.();
+});
+
+async function patchRaw(id: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  const res = await fetch(`${ctl.httpUrl}/api/rooms/${id}`, { method: 'PATCH', headers, body });
+  return { status: res.status, body: (await res.json()) as { error?: { code: string; issues?: { field: string; message: string }[] } } & Record<string, unknown> };
+}
+const patch = (id: string, body: unknown) => patchRaw(id, JSON.stringify(body));
+const fields = (r: Awaited<ReturnType<typeof patch>>) => r.body.error?.issues?.map((i) => i.field) ?? [];
+
+describe('API', () => {
+  it('lists floors, rooms, people, services and displays', async () => {
+    for (const p of ['floors', 'rooms', 'people', 'services', 'units', 'displays']) {
+      const res = await fetch(`${ctl.httpUrl}/api/${p}`);
+      expect(res.status).toBe(200);
+      expect(Array.isArray(await res.json())).toBe(true);
+    }
+  });
+
+  it('describes itself with OpenAPI 3', async () => {
+    const doc = (await (await fetch(`${ctl.httpUrl}/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, { maxLength?: number }> }> } };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toContain('/api/rooms/{id}');
+    expect(doc.components.schemas.RoomPatch?.properties?.officeHours?.maxLength).toBe(300);
+  });
+
+  it('serves a PNG preview of each display', async () => {
+    const res = await fetch(`${ctl.httpUrl}/api/displays/ds-a/preview.png`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await res.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('stores hostile text as text', async () => {
+    const text = '</text><image href="file:///etc/passwd"/> & <b>"quoted"</b>';
+    const r = await patch('r-c', { notice: { text, redirectRoomId: null } });
+    expect(r.status).toBe(200);
+    expect((r.body.notice as { text: string }).text).toBe(text);
+    await ctl.signs.idle();
+    expect(ctl.delivery.status('ds-c').desiredHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('404 for an unknown room or display', async () => {
+    expect((await patch('r-nope', { name: 'x' })).status).toBe(404);
+    expect((await fetch(`${ctl.httpUrl}/api/rooms/r-nope`)).status).toBe(404);
+    expect((await fetch(`${ctl.httpUrl}/api/displays/nope`)).status).toBe(404);
+    expect((await fetch(`${ctl.httpUrl}/api/displays/nope/preview.png`)).status).toBe(404);
+    expect((await fetch(`${ctl.httpUrl}/api/nothing-here`)).status).toBe(404);
+  });
+
+  it('400 for malformed JSON, a non-object body or a wrong content type', async () => {
+    const bad = await patchRaw('r-a', '{"name": ');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.code).toBe('invalid_json');
+    expect((await patchRaw('r-a', '[1,2]')).status).toBe(400);
+    expect((await patchRaw('r-a', 'name=x', { 'content-type': 'text/plain' })).status).toBe(400);
+  });
+
+  it('400 naming each field: unknown fields, wrong types, limits, control characters, missing glyphs', async () => {
+    const before = (await (await fetch(`${ctl.httpUrl}/api/rooms/r-a`)).json()) as Record<string, unknown>;
+    const cases: [unknown, string[]][] = [
+      [{ colour: 'red' }, ['colour']],
+      [{ notice: { text: 'x', colour: 1 } }, ['notice.colour']],
+      [{ name: 42 }, ['name']],
+      [{ occupantIds: 'p-1' }, ['occupantIds']],
+      [{ occupantIds: ['p-1', 'p-1'] }, ['occupantIds']],
+      [{ name: 'x'.repeat(121) }, ['name']],
+      [{ notice: { text: 'y'.repeat(5000) } }, ['notice.text']],
+      [{ notice: { text: '' } }, ['notice.text']],
+      [{ officeHours: 'Mo\u0001' }, ['officeHours']],
+      [{ name: 'Zeile\nzwei' }, ['name']],
+      [{ name: 'Raum 漢字' }, ['name']],
+      [{ occupantIds: ['p-ghost'] }, ['occupantIds.0']],
+      [{ serviceIds: ['s-1', 'bad id!'] }, ['serviceIds.1']],
+      [{ unitId: 'u-ghost' }, ['unitId']],
+      [{ notice: { text: 'Bitte nebenan', redirectRoomId: 'r-a' } }, ['notice.redirectRoomId']],
+      [{ notice: { text: 'Bitte nebenan', redirectRoomId: 'r-ghost' } }, ['notice.redirectRoomId']],
+      [{ version: -1 }, ['version']],
+    ];
+    for (const [body, expected] of cases) {
+      const r = await patch('r-a', body);
+      expect(r.status, JSON.stringify(body).slice(0, 60)).toBe(400);
+      expect(fields(r), JSON.stringify(body).slice(0, 60)).toEqual(expected);
+    }
+    const after = (await (await fetch(`${ctl.httpUrl}/api/rooms/r-a`)).json()) as Record<string, unknown>;
+    expect(after).toEqual(before);
+  });
+
+  it('409 for a stale version', async () => {
+    const room = (await (await fetch(`${ctl.httpUrl}/api/rooms/r-b`)).json()) as { version: number };
+    expect((await patch('r-b', { version: room.version, officeHours: 'Mo 8–9 Uhr' })).status).toBe(200);
+    const stale = await patch('r-b', { version: room.version, officeHours: 'Mo 9–10 Uhr' });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error?.code).toBe('conflict');
+  });
+
+  it('413 for an oversized body', async () => {
+    const r = await patchRaw('r-a', JSON.stringify({ name: 'x'.repeat(100_000) }));
+    expect(r.status).toBe(413);
+  });
+
+  it('refuses a foreign Host (DNS rebinding) and a cross-site Origin', async () => {
+    const port = new URL(ctl.httpUrl).port;
+    const status = (headers: Record<string, string>, method = 'GET') =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: '/api/rooms/r-a', method, headers }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end(method === 'PATCH' ? '{"name":"evil"}' : undefined);
+      });
+    expect(await status({ host: 'evil.example:' + port })).toBe(403);
+    expect(await status({ host: `127.0.0.1:${port}`, origin: 'http://evil.example', 'content-type': 'application/json' }, 'PATCH')).toBe(403);
+    expect(await status({ host: `localhost:${port}` })).toBe(200);
+  });
+});

@@ -1,0 +1,114 @@
+// The foundation's end-to-end path, against any broker: an HTTP edit reaches exactly the affected simulated
+// displays, and what they show equals, pixel for pixel, what the renderer makes of the new stored state.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Controller } from '../../controller/main.js';
+import { Data } from '../../controller/domain/model.js';
+import { DATA_FILE } from '../../controller/store/store.js';
+import { composeDoorSign } from '../../controller/signs/compose.js';
+import { renderSign, PANELS } from '../../renderer/index.js';
+import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
+import { smallBuilding } from '../fixtures/small-building.js';
+import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+
+export function editToDisplaySuite(broker: () => Promise<{ url?: string; stop(): Promise<void> }>): void {
+  let ctl: Controller;
+  let dataDir: string;
+  let cleanup: () => Promise<void>;
+  let stopBroker: () => Promise<void>;
+  const sims = new Map<string, MqttSimDisplay>();
+
+  beforeAll(async () => {
+    const b = await broker();
+    stopBroker = b.stop;
+    ({ dir: dataDir, cleanup } = await tempDir());
+    await writeData(dataDir, smallBuilding());
+    ctl = await startTestController(dataDir, { mqtt: b.url ? { url: b.url } : {} });
+    for (const id of ['ds-a', 'ds-b', 'ds-c']) {
+      const sim = new MqttSimDisplay({ id, panel: PANELS['epd-7in5-bw'], url: ctl.mqttUrl, prefix: ctl.ctx.config.mqtt.topicPrefix });
+      await sim.start();
+      sims.set(id, sim);
+    }
+    await waitUntil(() => ctl.delivery.allStatus().every((s) => s.inSync), 'all displays in sync at start');
+  });
+
+  afterAll(async () => {
+    await Promise.all([...sims.values()].map((s) => s.stop()));
+    await ctl?.stop();
+    await stopBroker?.();
+    await cleanup?.();
+  });
+
+  const sim = (id: string) => sims.get(id) as MqttSimDisplay;
+
+  async function expectedFrameFor(roomId: string) {
+    // Independent of the running controller: read what is on disk and render it afresh.
+    const data = Data.parse(JSON.parse(await readFile(path.join(dataDir, DATA_FILE), 'utf8')));
+    return (await renderSign(composeDoorSign(data, roomId), PANELS['epd-7in5-bw'])).frame;
+  }
+
+  async function patch(roomId: string, body: unknown) {
+    const res = await fetch(`${ctl.httpUrl}/api/rooms/${roomId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    return res.json() as Promise<{ version: number }>;
+  }
+
+  it('every display starts showing the frame rendered from the stored state', async () => {
+    for (const [id, roomId] of [['ds-a', 'r-a'], ['ds-b', 'r-b'], ['ds-c', 'r-c']] as const) {
+      const expected = await expectedFrameFor(roomId);
+      expect(sim(id).device.framebuffer?.hash).toBe(expected.hash);
+    }
+  });
+
+  it('a notice posted over HTTP reaches only that room\'s display, pixel for pixel', async () => {
+    const before = { b: sim('ds-b').device.framesReceived, c: sim('ds-c').device.framesReceived };
+    const oldHash = sim('ds-a').device.framebuffer?.hash;
+    await patch('r-a', { notice: { text: 'Heute geschlossen – bitte gehen Sie zu Raum 1.02. Größe & <Maß>', redirectRoomId: 'r-b' } });
+    const expected = await expectedFrameFor('r-a');
+    expect(expected.hash).not.toBe(oldHash);
+    await sim('ds-a').waitFor(expected.hash);
+    const shown = sim('ds-a').device.framebuffer;
+    expect(shown?.width).toBe(800);
+    expect(Buffer.from(shown?.planes[0] ?? []).equals(Buffer.from(expected.planes[0] ?? []))).toBe(true);
+    await waitUntil(() => ctl.delivery.status('ds-a').inSync, 'controller to record the ack');
+    expect(ctl.delivery.status('ds-a').confirmedHash).toBe(expected.hash);
+    await ctl.signs.idle();
+    expect(sim('ds-b').device.framesReceived).toBe(before.b);
+    expect(sim('ds-c').device.framesReceived).toBe(before.c);
+    expect(sim('ds-a').device.refused).toEqual([]);
+  });
+
+  it('renaming a redirect target updates the sign that points to it as well, and no other', async () => {
+    const before = sim('ds-c').device.framesReceived;
+    await patch('r-b', { name: 'Bürgerservice' });
+    const [a, b] = await Promise.all([expectedFrameFor('r-a'), expectedFrameFor('r-b')]);
+    await Promise.all([sim('ds-a').waitFor(a.hash), sim('ds-b').waitFor(b.hash)]);
+    await ctl.signs.idle();
+    expect(sim('ds-c').device.framesReceived).toBe(before);
+  });
+
+  it('an edit that changes nothing on the sign sends nothing', async () => {
+    const before = [...sims.values()].map((s) => s.device.framesReceived);
+    const room = (await (await fetch(`${ctl.httpUrl}/api/rooms/r-c`)).json()) as { officeHours: string };
+    await patch('r-c', { officeHours: room.officeHours });
+    await ctl.signs.idle();
+    await new Promise((r) => setTimeout(r, 200));
+    expect([...sims.values()].map((s) => s.device.framesReceived)).toEqual(before);
+  });
+
+  it('a display that reboots with an empty screen gets its frame again', async () => {
+    const s = sim('ds-c');
+    const want = ctl.delivery.status('ds-c').desiredHash as string;
+    await s.stop();
+    s.device.framebuffer = null;
+    s.device.lastSeq = null;
+    await s.start();
+    await s.waitFor(want);
+    await waitUntil(() => ctl.delivery.status('ds-c').inSync, 'ds-c back in sync');
+  });
+}
