@@ -17,15 +17,18 @@ export function rowBytes(width: number): number {
   return Math.ceil(width / 8);
 }
 
-/** Packs an 8-bit single-channel image (0..255) into 1 bit per pixel: value <= threshold → 1 (ink). */
-export function packGrey(grey: Uint8Array, width: number, height: number, threshold = 127): Uint8Array {
+/**
+ * Packs an 8-bit image into 1 bit per pixel: value <= threshold → 1 (ink). With `channels` > 1 (interleaved
+ * pixels, e.g. RGBA), channel 0 is read.
+ */
+export function packGrey(grey: Uint8Array, width: number, height: number, threshold = 127, channels = 1): Uint8Array {
   const stride = rowBytes(width);
   const out = new Uint8Array(stride * height);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     const orow = y * stride;
     for (let x = 0; x < width; x++) {
-      if ((grey[row + x] ?? 255) <= threshold) {
+      if ((grey[(row + x) * channels] ?? 255) <= threshold) {
         const i = orow + (x >> 3);
         out[i] = (out[i] ?? 0) | (0x80 >> (x & 7));
       }

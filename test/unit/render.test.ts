@@ -76,3 +76,17 @@ describe('text fitting', () => {
     expect(long.lines.at(-1)?.text.endsWith('…')).toBe(true);
   });
 });
+
+describe('rasterizing shortcut', () => {
+  it('packing channel 0 of RGBA gives the same frame as a true greyscale conversion', async () => {
+    const sharp = (await import('sharp')).default;
+    const { layout } = await import('../../renderer/index.js');
+    const { rasterize } = await import('../../renderer/rasterize.js');
+    const { packGrey: pack, makeFrame } = await import('../../renderer/frame.js');
+    const { svg } = layout(content, panel);
+    const fast = await rasterize(svg, panel);
+    const { data } = await sharp(Buffer.from(svg)).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const slow = makeFrame(panel.width, panel.height, [pack(data, panel.width, panel.height, panel.threshold)]);
+    expect(fast.hash).toBe(slow.hash);
+  });
+});

@@ -1,0 +1,87 @@
+// In real Chromium: open the room editor, change the notice, save, and watch the preview update and the
+// simulated display confirm — all pushed over ws, no reload.
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { Controller } from '../../controller/main.js';
+import { smallBuilding } from '../fixtures/small-building.js';
+import { CHROMIUM, needs, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { launchChromium } from '../helpers/browser.js';
+
+const ARTIFACTS = 'test-artifacts';
+
+describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
+  let ctl: Controller;
+  let browser: Browser;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    await writeData(t.dir, smallBuilding());
+    ctl = await startTestController(t.dir, { demo: { sims: true } });
+    await waitUntil(() => ctl.delivery.allStatus().every((s) => s.inSync), 'displays in sync');
+    browser = await launchChromium();
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ctl?.stop();
+    await cleanup?.();
+  });
+
+  it('changes a notice; the preview updates and the display confirms', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${ctl.httpUrl}/room?id=r-a`);
+    await expect.poll(() => page.locator('#display-status').textContent()).toContain('bestätigt');
+    const firstSrc = await page.locator('#preview').getAttribute('src');
+    expect(firstSrc).toContain(ctl.delivery.status('ds-a').desiredHash as string);
+
+    await page.getByLabel('Text (leer = kein Hinweis').fill('Heute geschlossen. Bitte gehen Sie zu Raum 1.02 – Größe & Maß');
+    await page.getByLabel('Besucher schicken zu Raum').selectOption('r-b');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(() => page.locator('#message').textContent()).toContain('Gespeichert');
+
+    // The preview switches to the new frame and the display confirms it, pushed over ws.
+    await expect.poll(() => page.locator('#preview').getAttribute('src'), { timeout: 10_000 }).not.toBe(firstSrc);
+    const status = await waitUntil(() => {
+      const s = ctl.delivery.status('ds-a');
+      return s.inSync && s.desiredHash !== null && firstSrc?.includes(s.desiredHash) === false ? s : null;
+    }, 'ds-a to confirm the new frame');
+    const sim = ctl.sims.find((s) => s.id === 'ds-a');
+    expect(sim?.device.framebuffer?.hash).toBe(status.desiredHash);
+    expect(await page.locator('#preview').getAttribute('src')).toContain(status.desiredHash);
+    await expect.poll(() => page.locator('#display-status').textContent()).toMatch(/bestätigt von der Anzeige um \d\d:\d\d:\d\d/);
+    // The preview image really loaded (a broken image has naturalWidth 0).
+    await expect.poll(() => page.locator('#preview').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(800);
+    await page.screenshot({ path: `${ARTIFACTS}/room-editor.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a refusal with the field at fault and keeps the stored room unchanged', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${ctl.httpUrl}/room?id=r-c`);
+    await expect.poll(() => page.locator('#name').inputValue()).toBe('Einbürgerung');
+    await page.locator('#name').fill('Raum 漢字');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(() => page.locator('#message').textContent()).toContain('name: contains characters the displays cannot show');
+    expect((await (await fetch(`${ctl.httpUrl}/api/rooms/r-c`)).json()).name).toBe('Einbürgerung');
+    await page.close();
+  });
+
+  it('lists rooms by floor with live previews', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(ctl.httpUrl);
+    await expect.poll(() => page.locator('a.card').count()).toBe(3);
+    await expect.poll(() => page.locator('.status.ok').count()).toBe(3);
+    await expect.poll(() => page.locator('a.card img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 800))).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/rooms.png`, fullPage: true });
+    await page.goto(`${ctl.httpUrl}/displays`);
+    await expect.poll(() => page.locator('tr[data-display]').count()).toBe(3);
+    await page.close();
+  });
+});

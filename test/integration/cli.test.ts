@@ -1,0 +1,70 @@
+// The real `wegweiser` command: refuses to start on a corrupt data file (naming it and the record, leaving it
+// untouched) and renders a room's sign to PNG.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { DATA_FILE } from '../../controller/store/store.js';
+import { smallBuilding } from '../fixtures/small-building.js';
+import { tempDir, writeData } from '../helpers/env.js';
+
+const run = promisify(execFile);
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+async function wegweiser(args: string[]) {
+  try {
+    const r = await run(process.execPath, ['bin/wegweiser.js', ...args], { timeout: 30_000, env: { ...process.env, WEGWEISER_LOG_FORMAT: 'json' } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('wegweiser CLI', () => {
+  it('refuses to start on a corrupt data file, names file and record, and leaves it untouched', async () => {
+    const t = await tempDir();
+    cleanups.push(t.cleanup);
+    const data = smallBuilding();
+    data.displays[2] = { ...data.displays[2]!, roomId: 'r-missing' };
+    await writeData(t.dir, data);
+    const file = path.join(t.dir, DATA_FILE);
+    const before = await readFile(file, 'utf8');
+    const r = await wegweiser(['start', '--data', t.dir, '--port', '0', '--mqtt-port', '0', '--no-sims']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toContain('displays[2] (id "ds-c").roomId: unknown room "r-missing"');
+    expect(await readFile(file, 'utf8')).toBe(before);
+  });
+
+  it('refuses a data file that is not JSON', async () => {
+    const t = await tempDir();
+    cleanups.push(t.cleanup);
+    await writeFile(path.join(t.dir, DATA_FILE), 'not json at all');
+    const r = await wegweiser(['start', '--data', t.dir, '--port', '0', '--mqtt-port', '0', '--no-sims']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/not valid JSON/);
+  });
+
+  it('renders a room to an 800×480 PNG', async () => {
+    const t = await tempDir();
+    cleanups.push(t.cleanup);
+    await writeData(t.dir, smallBuilding());
+    const out = path.join(t.dir, 'sign.png');
+    const r = await wegweiser(['render', '1.02', '--data', t.dir, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const meta = await sharp(out).metadata();
+    expect([meta.width, meta.height]).toEqual([800, 480]);
+  });
+
+  it('rejects an unknown option with usage help', async () => {
+    const r = await wegweiser(['start', '--frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/frobnicate/);
+  });
+});
