@@ -3,6 +3,11 @@
 import { textWidthEm, fontMetrics, type FontWeight } from './fonts/fonts.js';
 
 export const LINE_HEIGHT = 1.22;
+/**
+ * No line is drawn smaller than this (px): below it, 1-bit thresholding eats thin strokes (an "i" loses its dot).
+ * Secondary lines (scale < 1) are clamped up to it, so a block may grow; the fitter accounts for that.
+ */
+export const MIN_TEXT_PX = 14;
 const ELLIPSIS = '…';
 
 export interface Block {
@@ -94,7 +99,7 @@ interface Wrapped {
 }
 
 function wrapBlock(b: Block, base: number, width: number): Wrapped {
-  const size = Math.max(1, Math.round(base * b.scale));
+  const size = Math.max(MIN_TEXT_PX, Math.round(base * b.scale));
   const maxEm = width / size;
   let lines = wrapEm(b.text, maxEm, b.weight);
   let shortened = false;

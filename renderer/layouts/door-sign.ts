@@ -18,6 +18,17 @@ function report(warnings: string[], what: string, fit: FitResult): void {
   if (fit.shortened > 0) warnings.push(`${what}: ${fit.shortened} text(s) shortened with "…" at ${fit.baseSize}px`);
 }
 
+/** Fits the first variant that fits whole; if none does, the one that loses least. */
+function fitFirst(variants: Block[][], box: { width: number; height: number }, sizes: { max: number; min: number }, overflow: (n: number) => string): FitResult {
+  let best: FitResult | null = null;
+  for (const v of variants) {
+    const fit = fitBlocks(v, box, sizes, overflow);
+    if (fit.dropped === 0 && fit.shortened === 0) return fit;
+    if (!best || fit.dropped < best.dropped || (fit.dropped === best.dropped && fit.shortened < best.shortened)) best = fit;
+  }
+  return best as FitResult;
+}
+
 export function layoutDoorSign(c: DoorSignContent, panel: PanelProfile): LayoutResult {
   const W = panel.width;
   const H = panel.height;
@@ -93,24 +104,35 @@ export function layoutDoorSign(c: DoorSignContent, panel: PanelProfile): LayoutR
   const rightX = M + leftW + 24;
   const rightW = W - M - rightX;
   if (colH > 20) {
-    const people: Block[] = c.occupants.flatMap((o): Block[] => {
-      const name: Block = { text: singleLine(o.name), scale: 1, weight: 'bold', maxLines: 2, gapAfter: o.title ? 0.05 : 0.45 };
-      return o.title ? [name, { text: singleLine(o.title), scale: 0.68, weight: 'regular', maxLines: 2, gapAfter: 0.45 }] : [name];
-    });
-    if (people.length === 0) people.push({ text: 'Derzeit nicht besetzt · Currently unoccupied', scale: 0.8, weight: 'regular', maxLines: 2, gapAfter: 0 });
-    const pf = fitBlocks(people, { width: leftW, height: colH }, { max: 32, min: 14 }, (n) => `+ ${n} weitere · more`);
+    const people = (withTitles: boolean): Block[] => {
+      const blocks = c.occupants.flatMap((o): Block[] => {
+        const title = withTitles && o.title ? singleLine(o.title) : '';
+        const name: Block = { text: singleLine(o.name), scale: 1, weight: 'bold', maxLines: 2, gapAfter: title ? 0.05 : 0.45 };
+        return title ? [name, { text: title, scale: 0.68, weight: 'regular', maxLines: 2, gapAfter: 0.45 }] : [name];
+      });
+      if (blocks.length === 0) blocks.push({ text: 'Derzeit nicht besetzt · Currently unoccupied', scale: 0.8, weight: 'regular', maxLines: 2, gapAfter: 0 });
+      return blocks;
+    };
+    const more = (n: number) => `+ ${n} weitere · more`;
+    const box = { width: leftW, height: colH };
+    const pf = fitFirst([people(true), people(false)], box, { max: 32, min: 14 }, more);
     report(warnings, 'occupants', pf);
     body.push(...placedLines(M, bodyTop, pf.lines, '#000'));
 
     if (c.services.length) {
-      const services: Block[] = [{ text: 'Leistungen · Services', scale: 0.75, weight: 'bold', maxLines: 1, gapAfter: 0.3 }];
-      for (const s of c.services) {
-        const de = singleLine(s.de);
-        const en = singleLine(s.en);
-        services.push({ text: de, scale: 1, weight: 'regular', maxLines: 2, gapAfter: en && en !== de ? 0 : 0.35 });
-        if (en && en !== de) services.push({ text: en, scale: 0.72, weight: 'regular', maxLines: 1, gapAfter: 0.35 });
-      }
-      const sf = fitBlocks(services, { width: rightW, height: colH }, { max: 24, min: 12 }, (n) => `+ ${n} weitere · more`);
+      // On a crowded sign the English lines go before any service does.
+      const services = (withEnglish: boolean): Block[] => {
+        const blocks: Block[] = [{ text: 'Leistungen · Services', scale: 0.75, weight: 'bold', maxLines: 1, gapAfter: 0.3 }];
+        for (const s of c.services) {
+          const de = singleLine(s.de);
+          const en = withEnglish ? singleLine(s.en) : '';
+          const both = en !== '' && en !== de;
+          blocks.push({ text: de, scale: 1, weight: 'regular', maxLines: 2, gapAfter: both ? 0 : 0.35 });
+          if (both) blocks.push({ text: en, scale: 0.72, weight: 'regular', maxLines: 1, gapAfter: 0.35 });
+        }
+        return blocks;
+      };
+      const sf = fitFirst([services(true), services(false)], { width: rightW, height: colH }, { max: 24, min: 16 }, more);
       report(warnings, 'services', sf);
       body.push(rect(rightX - 14, bodyTop, 2, Math.round(Math.min(colH, sf.height)), '#000'));
       body.push(...placedLines(rightX, bodyTop, sf.lines, '#000'));

@@ -1,0 +1,40 @@
+// Regenerates the README images from the real demo: node bin/run-ts.js scripts/readme-screenshots.ts
+// Starts the controller on the demo building (temp data dir, in-process sims), screenshots the admin pages in
+// headless Chromium and writes one sign as the display shows it.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { pino } from 'pino';
+import { defaultConfig, mergeConfig } from '../controller/config.js';
+import { startController } from '../controller/main.js';
+
+const OUT = 'docs/images';
+const dir = await mkdtemp(path.join(tmpdir(), 'wegweiser-shots-'));
+const ctl = await startController(
+  mergeConfig(defaultConfig(), { dataDir: dir, http: { port: 0 }, mqtt: { embeddedPort: 0 }, log: { level: 'silent', format: 'json' } }),
+  { log: pino({ level: 'silent' }) },
+);
+try {
+  const deadline = Date.now() + 30_000;
+  while (!ctl.delivery.allStatus().every((s) => s.inSync) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(ctl.httpUrl);
+  await page.waitForFunction(() => [...document.querySelectorAll('a.card img')].slice(0, 8).every((i) => (i as HTMLImageElement).naturalWidth > 0));
+  await page.screenshot({ path: `${OUT}/admin-rooms.png` });
+  await page.goto(`${ctl.httpUrl}/room?id=r-0.05`);
+  await page.waitForFunction(() => document.querySelector('#display-status')?.textContent?.includes('bestätigt'));
+  await page.waitForFunction(() => (document.querySelector('#preview') as HTMLImageElement).naturalWidth > 0);
+  await page.screenshot({ path: `${OUT}/admin-room-editor.png` });
+  await browser.close();
+  const sim = ctl.sims.find((s) => s.id === 'ds-0-05');
+  const png = await sim?.device.screenshot();
+  if (png) await writeFile(`${OUT}/sign-0.05.png`, png);
+} finally {
+  await ctl.stop();
+  await rm(dir, { recursive: true, force: true });
+}
