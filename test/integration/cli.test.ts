@@ -1,6 +1,7 @@
 // The real `wegweiser` command: refuses to start on a corrupt data file (naming it and the record, leaving it
 // untouched) and renders a room's sign to PNG.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { DATA_FILE } from '../../controller/store/store.js';
 import { smallBuilding } from '../fixtures/small-building.js';
-import { tempDir, writeData } from '../helpers/env.js';
+import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 
 const run = promisify(execFile);
 const cleanups: (() => Promise<void>)[] = [];
@@ -66,5 +67,30 @@ describe('wegweiser CLI', () => {
     const r = await wegweiser(['start', '--frobnicate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/frobnicate/);
+  });
+});
+
+describe('wegweiser sim', () => {
+  it('runs simulated displays in their own process that confirm the controller\'s frames and write PNGs', async () => {
+    const t = await tempDir();
+    cleanups.push(t.cleanup);
+    await writeData(t.dir, smallBuilding());
+    const ctl = await startTestController(t.dir);
+    const pngDir = path.join(t.dir, 'screens');
+    const child = spawn(
+      process.execPath,
+      ['bin/wegweiser.js', 'sim', '--ids', 'ds-a,ds-b', '--mqtt-url', ctl.mqttUrl, '--prefix', ctl.ctx.config.mqtt.topicPrefix, '--png-dir', pngDir],
+      { stdio: 'ignore', env: { ...process.env, WEGWEISER_LOG_LEVEL: 'warn' } },
+    );
+    try {
+      await waitUntil(() => ctl.delivery.status('ds-a').inSync && ctl.delivery.status('ds-b').inSync, 'sims to confirm', 20_000);
+      expect(ctl.delivery.status('ds-c').inSync).toBe(false);
+      await waitUntil(() => existsSync(path.join(pngDir, 'ds-a.png')), 'PNG written', 10_000);
+      const meta = await sharp(path.join(pngDir, 'ds-a.png')).metadata();
+      expect(meta.width).toBe(800);
+    } finally {
+      child.kill('SIGTERM');
+      await ctl.stop();
+    }
   });
 });

@@ -9,6 +9,8 @@ import { DATA_FILE } from '../../controller/store/store.js';
 import { composeDoorSign } from '../../controller/signs/compose.js';
 import { renderSign, PANELS } from '../../renderer/index.js';
 import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
+import mqtt from 'mqtt';
+import { topics } from '../../controller/protocol/topics.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 
@@ -99,6 +101,40 @@ export function editToDisplaySuite(broker: () => Promise<{ url?: string; stop():
     await ctl.signs.idle();
     await new Promise((r) => setTimeout(r, 200));
     expect([...sims.values()].map((s) => s.device.framesReceived)).toEqual(before);
+  });
+
+  it('keeps its bridge state retained, so a client connecting later sees "online"', async () => {
+    const t = topics(ctl.ctx.config.mqtt.topicPrefix);
+    const client = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `probe-${process.pid}` });
+    try {
+      const state = new Promise<string>((resolve) => client.on('message', (topic, p) => topic === t.bridgeState && resolve(p.toString())));
+      await client.subscribeAsync(t.bridgeState);
+      expect(await state).toBe('online');
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it('garbage on display topics is dropped and every display keeps being served', async () => {
+    const t = topics(ctl.ctx.config.mqtt.topicPrefix);
+    const client = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `garbage-${process.pid}` });
+    try {
+      await client.publishAsync(t.hello('ds-a'), Buffer.from([0xff, 0x00, 0x7b]));
+      await client.publishAsync(t.hello('ds-a'), JSON.stringify({ id: 'ds-b', protocol: 0 }));
+      await client.publishAsync(t.ack('ds-a'), JSON.stringify({ seq: -1, hash: 'zz' }));
+      await client.publishAsync(t.ack('ds-a'), 'x'.repeat(100_000));
+      await client.publishAsync(t.nak('ds-b'), '{"seq":');
+      await client.publishAsync(t.availability('ds-c'), 'maybe');
+      await client.publishAsync(t.hello('no-such-display'), JSON.stringify({ ...sim('ds-a').device.hello(), id: 'no-such-display' }));
+      await client.publishAsync(`${ctl.ctx.config.mqtt.topicPrefix}/display/a/b/c/hello`, '{}');
+    } finally {
+      await client.endAsync();
+    }
+    await patch('r-c', { officeHours: 'Mi 10–11 Uhr' });
+    const expected = await expectedFrameFor('r-c');
+    await sim('ds-c').waitFor(expected.hash);
+    expect(ctl.delivery.allStatus().map((s) => s.availability)).toEqual(['online', 'online', 'online']);
+    await waitUntil(() => ctl.delivery.allStatus().every((s) => s.inSync), 'all displays in sync after garbage');
   });
 
   it('a display that reboots with an empty screen gets its frame again', async () => {
