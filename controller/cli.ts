@@ -5,6 +5,7 @@ import path from 'node:path';
 import { configFromEnv, ConfigError, defaultConfig, mergeConfig, type ConfigInput } from './config.js';
 import { startController } from './main.js';
 import { StoreLoadError, DATA_FILE } from './store/store.js';
+import { SecretStore } from './store/secrets.js';
 import { Data } from './domain/model.js';
 import { composeDoorSign } from './signs/compose.js';
 import { createLogger } from './log.js';
@@ -38,8 +39,8 @@ render options:
 sim options:
   --mqtt-url URL        broker (default mqtt://127.0.0.1:1883)
   --ids A,B,C           display ids to simulate
-  --displays N          simulate the first N displays of --data (or sim-001… when there is no data file)
-  --data DIR            data directory to take display ids from (default ./data)
+  --displays N          simulate the first N displays of --data
+  --data DIR            data directory with the displays and their secrets (default ./data)
   --png-dir DIR         write each display's screen as DIR/ID.png whenever it changes
   --prefix P            MQTT topic prefix (default wegweiser)
 `;
@@ -162,18 +163,27 @@ async function cmdSim(argv: string[]): Promise<void> {
   const log = createLogger({ level: process.env.WEGWEISER_LOG_LEVEL ?? 'info', format: 'auto', name: 'wegweiser-sim' });
   const url = values['mqtt-url'] ?? process.env.WEGWEISER_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
   let displays: { id: string; panel: string }[];
+  const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
+  const secrets = await SecretStore.read(dataDir).catch((err: Error) => fail(`sim: ${err.message}`));
   if (values.ids) displays = values.ids.split(',').filter(Boolean).map((id) => ({ id, panel: 'epd-7in5-bw' }));
   else {
     const n = int('--displays', values.displays) ?? 1;
-    const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
     const data = await readFile(path.join(dataDir, DATA_FILE), 'utf8').then((raw) => Data.safeParse(JSON.parse(raw)), () => null);
     if (data?.success) displays = data.data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel }));
-    else displays = Array.from({ length: n }, (_, i) => ({ id: `sim-${String(i + 1).padStart(3, '0')}`, panel: 'epd-7in5-bw' }));
+    else fail(`sim: no data file in ${dataDir}; name displays with --ids`);
   }
+  for (const d of displays) if (!secrets.has(d.id)) fail(`sim: no secret for display "${d.id}" in ${secrets.file}`);
   const pngDir = values['png-dir'];
   if (pngDir) await mkdir(pngDir, { recursive: true });
   const sims = displays.map(
-    (d) => new MqttSimDisplay({ id: d.id, panel: panelById(d.panel) ?? PANELS['epd-7in5-bw'], url, prefix: values.prefix ?? 'wegweiser' }),
+    (d) =>
+      new MqttSimDisplay({
+        id: d.id,
+        panel: panelById(d.panel) ?? PANELS['epd-7in5-bw'],
+        secret: secrets.frameKey(d.id),
+        url,
+        prefix: values.prefix ?? 'wegweiser',
+      }),
   );
   for (const sim of sims) {
     sim.on('displayed', (hash) => {

@@ -27,8 +27,15 @@ export const Config = z.strictObject({
     sims: z.boolean(),
   }),
   delivery: z.strictObject({
+    /** how long to wait for an ack after the last chunk went out */
     ackTimeoutMs: z.number().int().positive(),
+    /** transfers of one frame before the display is marked failed (until it checks in again) */
     maxAttempts: z.number().int().positive(),
+    /** retry backoff: base · 2^(attempt−1), capped, times a random factor in [0.5, 1] */
+    retryBaseMs: z.number().int().nonnegative(),
+    retryMaxMs: z.number().int().nonnegative(),
+    /** largest chunk on the wire, header included (docs/protocol.md) */
+    mtu: z.number().int().min(32).max(65_535),
   }),
 });
 
@@ -45,7 +52,7 @@ export function defaultConfig(): Config {
     mqtt: { embeddedHost: '127.0.0.1', embeddedPort: 1883, topicPrefix: 'wegweiser' },
     log: { level: 'info', format: 'auto' },
     demo: { seed: true, sims: true },
-    delivery: { ackTimeoutMs: 10_000, maxAttempts: 5 },
+    delivery: { ackTimeoutMs: 10_000, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 60_000, mtu: 4096 },
   };
 }
 

@@ -12,6 +12,7 @@ import { createLogger } from './log.js';
 import { SignService } from './signs/sign-service.js';
 import { demoData } from './store/demo.js';
 import { Store } from './store/store.js';
+import { SecretStore } from './store/secrets.js';
 import { startWebServer } from '../web-admin/server.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
 import { panelById } from '../renderer/panels.js';
@@ -23,6 +24,7 @@ export interface Controller {
   mqttUrl: string;
   delivery: Delivery;
   signs: SignService;
+  secrets: SecretStore;
   sims: MqttSimDisplay[];
   stop(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     const store = await Store.open(config.dataDir, { bus, clock, seed: config.demo.seed ? demoData : emptyData });
     log.info({ file: store.file, rooms: store.rooms().length, displays: store.displays().length }, 'data loaded');
     const ctx: AppContext = { config, clock, log, bus, store };
+    const secrets = await SecretStore.open(config.dataDir, store.displays().map((d) => d.id));
 
     let mqttUrl = config.mqtt.url;
     if (!mqttUrl) {
@@ -54,7 +57,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
       mqttUrl = broker.url;
     }
 
-    const delivery = new Delivery(ctx);
+    const delivery = new Delivery(ctx, secrets);
     stops.push(() => delivery.stop());
     const signs = new SignService(ctx, delivery);
     await signs.start();
@@ -73,7 +76,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
       for (const d of store.displays()) {
         const panel = panelById(d.panel);
         if (!panel) continue;
-        const sim = new MqttSimDisplay({ id: d.id, panel, url: mqttUrl, prefix: config.mqtt.topicPrefix });
+        const sim = new MqttSimDisplay({ id: d.id, panel, secret: secrets.frameKey(d.id), url: mqttUrl, prefix: config.mqtt.topicPrefix });
         await sim.start();
         sims.push(sim);
       }
@@ -81,7 +84,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
       log.info({ count: sims.length }, 'simulated displays started in-process');
     }
 
-    return { ctx, httpUrl: web.url, mqttUrl, delivery, signs, sims, stop: stopAll };
+    return { ctx, httpUrl: web.url, mqttUrl, delivery, signs, secrets, sims, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

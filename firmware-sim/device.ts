@@ -1,16 +1,17 @@
-// The display's own logic, transport-agnostic: verify a frame message, keep the framebuffer, answer ack or nak.
-// A frame that fails any check is never shown; the framebuffer changes only after the whole message verified.
-import { decodeFrameMessage } from '../controller/protocol/frame-message.js';
+// The display's own logic, transport-agnostic: receive transfer chunks, verify, keep the framebuffer, answer ack
+// or nak, and switch to a scheduled frame on its own clock. A frame that fails any check is never shown.
 import { PROTOCOL_VERSION, type Ack, type Hello, type Nak } from '../controller/protocol/topics.js';
 import { frameToPng, type Frame } from '../renderer/frame.js';
 import type { PanelProfile } from '../renderer/panels.js';
+import { TransferDecoder } from './decoder.js';
 
-export const SIM_FIRMWARE = 'wegweiser-sim 0.1.0';
+export const SIM_FIRMWARE = 'wegweiser-sim 0.2.0';
 
 export interface DisplayedRecord {
   seq: number;
   hash: string;
   at: number;
+  refresh: 'full' | 'partial';
 }
 
 export interface RefusedRecord {
@@ -22,21 +23,50 @@ export interface RefusedRecord {
 
 export type FrameOutcome = { type: 'ack'; ack: Ack; changed: boolean } | { type: 'nak'; nak: Nak };
 
+export interface SimDeviceOptions {
+  id: string;
+  panel: PanelProfile;
+  secret: Buffer;
+  /** the display's own clock, in ms (tests inject a simulated one; drift is modelled by the caller) */
+  now?: () => number;
+  batteryMv?: number;
+}
+
 export class SimDevice {
+  /** what the panel shows; survives power loss (e-paper keeps its image, and the panel its frame memory) */
   framebuffer: Frame | null = null;
+  /** a verified frame waiting for its activate-at time (RAM: lost on power loss) */
+  scheduled: { frame: Frame; seq: number; activateAt: number } | null = null;
+  /** persisted in the display's flash, like the framebuffer */
   lastSeq: number | null = null;
   readonly displayed: DisplayedRecord[] = [];
   readonly refused: RefusedRecord[] = [];
+  /** transfers begun (first chunks seen) */
   framesReceived = 0;
+  chunksReceived = 0;
+  partialsSinceFull = 0;
   batteryMv: number;
+  readonly decoder: TransferDecoder;
+  readonly id: string;
+  readonly panel: PanelProfile;
+  private readonly secret: Buffer;
+  readonly now: () => number;
 
-  constructor(
-    readonly id: string,
-    readonly panel: PanelProfile,
-    private readonly now: () => number = Date.now,
-    batteryMv = 2950,
-  ) {
-    this.batteryMv = batteryMv;
+  constructor(opts: SimDeviceOptions) {
+    this.id = opts.id;
+    this.panel = opts.panel;
+    this.secret = opts.secret;
+    this.now = opts.now ?? Date.now;
+    this.batteryMv = opts.batteryMv ?? 2950;
+    this.decoder = new TransferDecoder(() => ({
+      id: this.id,
+      width: this.panel.width,
+      height: this.panel.height,
+      planes: this.panel.colors === 'bwr' ? 2 : 1,
+      secret: this.secret,
+      shown: this.framebuffer,
+      lastSeq: this.lastSeq,
+    }));
   }
 
   hello(): Hello {
@@ -48,34 +78,57 @@ export class SimDevice {
       width: this.panel.width,
       height: this.panel.height,
       shownHash: this.framebuffer?.hash ?? null,
+      scheduledHash: this.scheduled?.frame.hash ?? null,
       lastSeq: this.lastSeq,
       batteryMv: this.batteryMv,
     };
   }
 
-  handleFrameMessage(msg: Uint8Array): FrameOutcome {
-    this.framesReceived++;
-    const planes = this.panel.colors === 'bwr' ? 2 : 1;
-    const r = decodeFrameMessage(msg, { width: this.panel.width, height: this.panel.height, planes });
-    if (!r.ok) return this.refuse(r.seq, r.reason, r.detail);
-    if (this.lastSeq !== null && r.seq <= this.lastSeq) {
-      // A retransmission of what is already shown is answered again (its ack may have been lost); anything else
-      // older is a replay and refused.
-      if (r.seq === this.lastSeq && r.frame.hash === this.framebuffer?.hash) {
-        return { type: 'ack', ack: { seq: r.seq, hash: r.frame.hash }, changed: false };
-      }
-      return this.refuse(r.seq, 'stale-seq', `sequence ${r.seq} is not above ${this.lastSeq}`);
+  async receive(chunk: Buffer): Promise<FrameOutcome | null> {
+    this.chunksReceived++;
+    if (chunk.length >= 6 && chunk.readUInt16BE(4) === 0) this.framesReceived++;
+    const r = await this.decoder.feed(chunk);
+    if (!r) return null;
+    const at = this.now();
+    if (r.type === 'nak') {
+      this.refused.push({ seq: r.seq, reason: r.reason, detail: r.detail, at });
+      return { type: 'nak', nak: { seq: r.seq, reason: r.reason, detail: r.detail, lastSeq: this.lastSeq } };
     }
-    this.lastSeq = r.seq;
-    const changed = this.framebuffer?.hash !== r.frame.hash;
-    this.framebuffer = r.frame;
-    this.displayed.push({ seq: r.seq, hash: r.frame.hash, at: this.now() });
-    return { type: 'ack', ack: { seq: r.seq, hash: r.frame.hash }, changed };
+    const h = r.header;
+    if (r.type === 'duplicate') {
+      // A retransmission of what is already shown (its ack was lost): answer again, change nothing.
+      return { type: 'ack', ack: { seq: h.seq, hash: h.frameHash, activateAt: 0 }, changed: false };
+    }
+    this.lastSeq = h.seq;
+    if (h.activateAt * 1000 > at) {
+      this.scheduled = { frame: r.frame, seq: h.seq, activateAt: h.activateAt };
+      return { type: 'ack', ack: { seq: h.seq, hash: h.frameHash, activateAt: h.activateAt }, changed: false };
+    }
+    this.scheduled = null;
+    const changed = this.show(r.frame, h.seq, r.fullRefresh || h.encoding !== 2);
+    return { type: 'ack', ack: { seq: h.seq, hash: h.frameHash, activateAt: 0 }, changed };
   }
 
-  private refuse(seq: number | null, reason: Nak['reason'], detail: string): FrameOutcome {
-    this.refused.push({ seq, reason, detail, at: this.now() });
-    return { type: 'nak', nak: { seq, reason, detail } };
+  private show(frame: Frame, seq: number, full: boolean): boolean {
+    const changed = this.framebuffer?.hash !== frame.hash;
+    this.framebuffer = frame;
+    this.partialsSinceFull = full ? 0 : this.partialsSinceFull + 1;
+    this.displayed.push({ seq, hash: frame.hash, at: this.now(), refresh: full ? 'full' : 'partial' });
+    return changed;
+  }
+
+  /** The display's timer: shows a scheduled frame once its time has come. Returns whether the screen changed. */
+  tick(): boolean {
+    const s = this.scheduled;
+    if (!s || s.activateAt * 1000 > this.now()) return false;
+    this.scheduled = null;
+    return this.show(s.frame, s.seq, true);
+  }
+
+  /** Power loss: RAM (transfer in progress, scheduled frame) is gone; the e-paper image and flash remain. */
+  powerLoss(): void {
+    this.decoder.reset();
+    this.scheduled = null;
   }
 
   async screenshot(): Promise<Buffer | null> {

@@ -10,6 +10,8 @@ import { SimDevice } from './device.js';
 export interface MqttSimOptions {
   id: string;
   panel: PanelProfile;
+  /** the display's own secret: frame authentication */
+  secret: Buffer;
   url: string;
   prefix?: string;
   batteryMv?: number;
@@ -27,7 +29,7 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
 
   constructor(readonly opts: MqttSimOptions) {
     super();
-    this.device = new SimDevice(opts.id, opts.panel, Date.now, opts.batteryMv);
+    this.device = new SimDevice({ id: opts.id, panel: opts.panel, secret: opts.secret, batteryMv: opts.batteryMv });
     this.t = topics(opts.prefix ?? 'wegweiser');
   }
 
@@ -46,16 +48,21 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     });
     this.client = client;
     // Handlers before subscribing, or a message arriving with the SUBACK could be missed.
+    // Chunks are processed strictly in arrival order, one at a time, as a device's radio task would.
+    let queue: Promise<void> = Promise.resolve();
     client.on('message', (topic, payload) => {
       if (topic !== this.t.frame(id)) return;
-      const outcome = this.device.handleFrameMessage(payload);
-      if (outcome.type === 'ack') {
-        client.publish(this.t.ack(id), JSON.stringify(outcome.ack), { qos: 1 });
-        if (outcome.changed) this.emit('displayed', outcome.ack.hash);
-      } else {
-        client.publish(this.t.nak(id), JSON.stringify(outcome.nak), { qos: 1 });
-        this.emit('refused', outcome.nak.reason);
-      }
+      queue = queue.then(async () => {
+        const outcome = await this.device.receive(payload);
+        if (!outcome) return;
+        if (outcome.type === 'ack') {
+          client.publish(this.t.ack(id), JSON.stringify(outcome.ack), { qos: 1 });
+          if (outcome.changed) this.emit('displayed', outcome.ack.hash);
+        } else {
+          client.publish(this.t.nak(id), JSON.stringify(outcome.nak), { qos: 1 });
+          this.emit('refused', outcome.nak.reason);
+        }
+      });
     });
     client.on('connect', () => {
       client.subscribe(this.t.frame(id), { qos: 1 }, (err) => {

@@ -1,9 +1,12 @@
 // Delivery: per display, the desired frame versus the frame the display confirmed it shows, and the work of
-// closing that gap — one transfer in flight, ack timeout, bounded retries, resend after a reboot (hello).
+// closing that gap with the fewest bytes — a delta against the confirmed frame when smaller, one transfer in flight,
+// ack timeout, retries with exponential backoff and jitter, a full frame when the display's base is not ours, and
+// a resend after a reboot (hello).
 import type { AppContext } from '../context.js';
 import type { Ack, Hello, Nak } from '../protocol/topics.js';
-import { encodeFrameMessage } from '../protocol/frame-message.js';
+import { encodeTransfer, Encoding } from '../protocol/frame-v1.js';
 import type { DisplayEventHandler, FrameTransport } from '../gateways/transport.js';
+import type { SecretStore } from '../store/secrets.js';
 import type { Frame } from '../../renderer/frame.js';
 import { panelById } from '../../renderer/panels.js';
 import type { DisplayStatus } from './status.js';
@@ -11,6 +14,7 @@ import type { DisplayStatus } from './status.js';
 interface InFlight {
   seq: number;
   hash: string;
+  bytes: number;
   timer: { cancel(): void };
 }
 
@@ -20,6 +24,8 @@ interface State {
   confirmedHash: string | null;
   confirmedAt: number | null;
   inflight: InFlight | null;
+  /** a retry waiting for its backoff to pass */
+  retryTimer: { cancel(): void } | null;
   attempts: number;
   failed: boolean;
   nextSeq: number;
@@ -28,16 +34,24 @@ interface State {
   lastError: string | null;
   firmware: string | null;
   batteryMv: number | null;
+  bytesSent: number;
 }
 
 export class Delivery implements DisplayEventHandler {
   private readonly states = new Map<string, State>();
+  /** frames by hash: the desired and the confirmed frame of each display (delta bases) */
+  private readonly frames = new Map<string, Frame>();
   private transport: FrameTransport | null = null;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly secrets: SecretStore,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   attach(transport: FrameTransport): void {
     this.transport = transport;
+    for (const s of this.states.values()) this.pump(s);
   }
 
   private state(id: string): State | undefined {
@@ -53,6 +67,7 @@ export class Delivery implements DisplayEventHandler {
         confirmedHash: null,
         confirmedAt: null,
         inflight: null,
+        retryTimer: null,
         attempts: 0,
         failed: false,
         nextSeq: 1,
@@ -61,6 +76,7 @@ export class Delivery implements DisplayEventHandler {
         lastError: null,
         firmware: null,
         batteryMv: null,
+        bytesSent: 0,
       };
       this.states.set(id, s);
     }
@@ -81,12 +97,14 @@ export class Delivery implements DisplayEventHandler {
       confirmedAt: iso(s?.confirmedAt ?? null),
       inSync: desiredHash !== null && desiredHash === s?.confirmedHash,
       sending: s?.inflight != null,
+      pendingBytes: s?.inflight?.bytes ?? 0,
       failed: s?.failed ?? false,
       attempts: s?.attempts ?? 0,
       lastError: s?.lastError ?? null,
       firmware: s?.firmware ?? null,
       batteryMv: s?.batteryMv ?? null,
       lastSeen: iso(s?.lastSeen ?? null),
+      bytesSent: s?.bytesSent ?? 0,
       warnings: s?.desired?.warnings ?? [],
     };
   }
@@ -103,14 +121,28 @@ export class Delivery implements DisplayEventHandler {
     this.ctx.bus.emit('display.status', this.status(s.id));
   }
 
+  /** Drops frames no display desires or confirms any more. */
+  private prune(): void {
+    const keep = new Set<string>();
+    for (const s of this.states.values()) {
+      if (s.desired) keep.add(s.desired.frame.hash);
+      if (s.confirmedHash) keep.add(s.confirmedHash);
+    }
+    for (const h of this.frames.keys()) if (!keep.has(h)) this.frames.delete(h);
+  }
+
   setDesired(id: string, frame: Frame, warnings: string[]): void {
     const s = this.state(id);
     if (!s) return;
     const same = s.desired?.frame.hash === frame.hash;
     s.desired = { frame, warnings };
     if (same) return;
+    this.frames.set(frame.hash, frame);
     s.attempts = 0;
     s.failed = false;
+    s.retryTimer?.cancel();
+    s.retryTimer = null;
+    this.prune();
     this.ctx.bus.emit('display.desired', { displayId: id, hash: frame.hash, warnings });
     this.pump(s);
     this.publish(s);
@@ -119,25 +151,43 @@ export class Delivery implements DisplayEventHandler {
   /** Sends the desired frame if the display is reachable and does not confirm it yet. */
   private pump(s: State): void {
     const want = s.desired;
-    if (!want || !this.transport) return;
-    if (s.availability === 'offline') return;
+    const transport = this.transport;
+    if (!want || !transport) return;
+    if (s.availability === 'offline' || s.failed || s.retryTimer) return;
     if (want.frame.hash === s.confirmedHash) return;
     if (s.inflight?.hash === want.frame.hash) return;
-    if (s.failed) return;
     s.inflight?.timer.cancel();
     const seq = s.nextSeq++;
     s.attempts++;
-    const message = encodeFrameMessage(want.frame, seq);
+    const base = s.confirmedHash ? (this.frames.get(s.confirmedHash) ?? null) : null;
+    const t = encodeTransfer({
+      displayId: s.id,
+      seq,
+      frame: want.frame,
+      base,
+      secret: this.secrets.frameKey(s.id),
+      mtu: this.ctx.config.delivery.mtu,
+    });
     const timer = this.ctx.clock.setTimeout(() => this.onTimeout(s.id, seq), this.ctx.config.delivery.ackTimeoutMs);
-    s.inflight = { seq, hash: want.frame.hash, timer };
-    this.ctx.log.debug({ display: s.id, seq, hash: want.frame.hash.slice(0, 12), bytes: message.length, attempt: s.attempts }, 'sending frame');
-    this.transport.sendFrame(s.id, message).catch((err: Error) => {
+    s.inflight = { seq, hash: want.frame.hash, bytes: t.wireBytes, timer };
+    s.bytesSent += t.wireBytes;
+    this.ctx.log.debug(
+      { display: s.id, seq, hash: want.frame.hash.slice(0, 12), encoding: Encoding[t.encoding], bytes: t.wireBytes, chunks: t.chunks.length, attempt: s.attempts },
+      'sending frame',
+    );
+    transport.sendChunks(s.id, t.chunks).catch((err: Error) => {
       this.ctx.log.warn({ display: s.id, seq, err: err.message }, 'delivery failed: could not publish frame');
       this.fail(s, seq, `publish failed: ${err.message}`);
     });
   }
 
-  private fail(s: State, seq: number, error: string): void {
+  private backoff(attempt: number): number {
+    const { retryBaseMs, retryMaxMs } = this.ctx.config.delivery;
+    const exp = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(exp * (0.5 + 0.5 * this.random()));
+  }
+
+  private fail(s: State, seq: number, error: string, retryNow = false): void {
     if (s.inflight?.seq !== seq) return;
     s.inflight.timer.cancel();
     s.inflight = null;
@@ -145,8 +195,14 @@ export class Delivery implements DisplayEventHandler {
     if (s.attempts >= this.ctx.config.delivery.maxAttempts) {
       s.failed = true;
       this.ctx.log.warn({ display: s.id, attempts: s.attempts, error }, 'delivery failed: giving up until the display checks in again');
-    } else {
+    } else if (retryNow) {
       this.pump(s);
+    } else {
+      const wait = this.backoff(s.attempts);
+      s.retryTimer = this.ctx.clock.setTimeout(() => {
+        s.retryTimer = null;
+        this.pump(s);
+      }, wait);
     }
     this.publish(s);
   }
@@ -176,17 +232,20 @@ export class Delivery implements DisplayEventHandler {
       this.publish(s);
       return;
     }
-    // The display tells us what it shows: that is now the confirmed state, whatever we sent before (it may have
-    // rebooted and lost a transfer). Continue numbering above what it accepted.
+    // The display says what it shows: that is the confirmed state now, whatever was sent before (it may have
+    // rebooted mid-transfer). Numbering continues above what it accepted.
     if (hello.lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, hello.lastSeq + 1);
     s.inflight?.timer.cancel();
     s.inflight = null;
+    s.retryTimer?.cancel();
+    s.retryTimer = null;
     s.failed = false;
     s.attempts = 0;
     if (hello.shownHash !== s.confirmedHash) {
       s.confirmedHash = hello.shownHash;
-      s.confirmedAt = hello.shownHash === s.desired?.frame.hash ? this.ctx.clock.now() : s.confirmedAt;
+      if (hello.shownHash === s.desired?.frame.hash) s.confirmedAt = this.ctx.clock.now();
     }
+    this.prune();
     this.pump(s);
     this.publish(s);
   }
@@ -198,14 +257,15 @@ export class Delivery implements DisplayEventHandler {
     if (s.inflight && s.inflight.seq === ack.seq && s.inflight.hash === ack.hash) {
       s.inflight.timer.cancel();
       s.inflight = null;
-    } else if (s.inflight && ack.seq < s.inflight.seq) {
-      this.ctx.log.debug({ display: id, seq: ack.seq }, 'late ack for an older frame');
+    } else {
+      this.ctx.log.debug({ display: id, seq: ack.seq }, 'ack for a transfer no longer in flight');
     }
     s.confirmedHash = ack.hash;
     s.confirmedAt = this.ctx.clock.now();
     s.lastError = null;
     s.attempts = 0;
     s.failed = false;
+    this.prune();
     if (!s.inflight) this.pump(s);
     this.publish(s);
   }
@@ -215,7 +275,18 @@ export class Delivery implements DisplayEventHandler {
     if (!s) return;
     s.lastSeen = this.ctx.clock.now();
     this.ctx.log.warn({ display: id, seq: nak.seq, reason: nak.reason, detail: nak.detail }, 'delivery failed: display refused frame');
-    if (nak.seq !== null && s.inflight?.seq === nak.seq) this.fail(s, nak.seq, `refused: ${nak.reason} (${nak.detail})`);
+    if (nak.lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, nak.lastSeq + 1);
+    if (nak.seq === null || s.inflight?.seq !== nak.seq) return;
+    const error = `refused: ${nak.reason} (${nak.detail})`;
+    if (nak.reason === 'base-mismatch') {
+      // The display does not show what we think: forget our belief and send a full frame at once.
+      s.confirmedHash = null;
+      this.fail(s, nak.seq, error, true);
+    } else if (nak.reason === 'stale-seq') {
+      this.fail(s, nak.seq, error, true);
+    } else {
+      this.fail(s, nak.seq, error);
+    }
   }
 
   onAvailability(id: string, online: boolean): void {
@@ -225,11 +296,16 @@ export class Delivery implements DisplayEventHandler {
     if (!online) {
       s.inflight?.timer.cancel();
       s.inflight = null;
+      s.retryTimer?.cancel();
+      s.retryTimer = null;
     }
     this.publish(s);
   }
 
   stop(): void {
-    for (const s of this.states.values()) s.inflight?.timer.cancel();
+    for (const s of this.states.values()) {
+      s.inflight?.timer.cancel();
+      s.retryTimer?.cancel();
+    }
   }
 }

@@ -13,6 +13,10 @@ export interface DisplayStatus {
   inSync: boolean;
   /** a frame is on its way and not yet acknowledged */
   sending: boolean;
+  /** bytes of the transfer in flight (0 when none) */
+  pendingBytes: number;
+  /** bytes put on the wire for this display since start (all attempts) */
+  bytesSent: number;
   /** delivery gave up after the configured attempts; cleared by the next success */
   failed: boolean;
   attempts: number;

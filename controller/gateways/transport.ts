@@ -9,5 +9,6 @@ export interface DisplayEventHandler {
 }
 
 export interface FrameTransport {
-  sendFrame(displayId: string, message: Buffer): Promise<void>;
+  /** sends one transfer's chunks in order */
+  sendChunks(displayId: string, chunks: Buffer[]): Promise<void>;
 }

@@ -3,15 +3,16 @@
 // Topics carry stable display ids only, never names. See docs/protocol.md.
 import { z } from 'zod';
 
-export const PROTOCOL_VERSION = 0;
+export const PROTOCOL_VERSION = 1;
 
 /** A display id as it may appear in a topic: no wildcards, separators or spaces. */
-export const DisplayIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** 32 characters at most: the id travels in every frame header (docs/protocol.md). */
+export const DisplayIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
 export function topics(prefix: string) {
   return {
     bridgeState: `${prefix}/bridge/state`,
-    /** controller → display: binary frame message (not retained) */
+    /** controller → display: binary frame transfer chunks, in order (not retained) */
     frame: (id: string) => `${prefix}/display/${id}/frame`,
     /** display → controller: JSON Hello, on every (re)connect */
     hello: (id: string) => `${prefix}/display/${id}/hello`,
@@ -48,16 +49,43 @@ export const Hello = z.strictObject({
   height: z.number().int().positive().max(4096),
   /** hash of the frame on the panel now; null after a factory reset */
   shownHash: Hash.nullable(),
+  /** hash of a verified frame waiting for its activate-at time, if any */
+  scheduledHash: Hash.nullable(),
   /** sequence number of the last frame it accepted; the controller continues above it */
   lastSeq: z.number().int().nonnegative().nullable(),
   batteryMv: z.number().int().nonnegative().max(10_000),
 });
 
-export const Ack = z.strictObject({ seq: z.number().int().nonnegative(), hash: Hash });
+export const Ack = z.strictObject({
+  seq: z.number().int().nonnegative(),
+  hash: Hash,
+  /** 0: shown now; else the unix second at which the display will show it on its own clock */
+  activateAt: z.number().int().nonnegative(),
+});
 
-export const NakReason = z.enum(['bad-magic', 'bad-version', 'bad-size', 'bad-crc', 'bad-hash', 'stale-seq', 'truncated']);
+export const NakReason = z.enum([
+  'bad-magic',
+  'bad-version',
+  'bad-size',
+  'bad-crc',
+  'bad-hash',
+  'bad-hmac',
+  'bad-encoding',
+  'stale-seq',
+  'truncated',
+  'missing-chunk',
+  'base-mismatch',
+  'wrong-display',
+  'inflate',
+]);
 
-export const Nak = z.strictObject({ seq: z.number().int().nonnegative().nullable(), reason: NakReason, detail: z.string().max(200) });
+export const Nak = z.strictObject({
+  seq: z.number().int().nonnegative().nullable(),
+  reason: NakReason,
+  detail: z.string().max(200),
+  /** the last sequence number the display accepted, so the controller can continue above it */
+  lastSeq: z.number().int().nonnegative().nullable(),
+});
 
 export type Hello = z.infer<typeof Hello>;
 export type Ack = z.infer<typeof Ack>;

@@ -79,7 +79,7 @@ describe('wegweiser sim', () => {
     const pngDir = path.join(t.dir, 'screens');
     const child = spawn(
       process.execPath,
-      ['bin/wegweiser.js', 'sim', '--ids', 'ds-a,ds-b', '--mqtt-url', ctl.mqttUrl, '--prefix', ctl.ctx.config.mqtt.topicPrefix, '--png-dir', pngDir],
+      ['bin/wegweiser.js', 'sim', '--ids', 'ds-a,ds-b', '--data', t.dir, '--mqtt-url', ctl.mqttUrl, '--prefix', ctl.ctx.config.mqtt.topicPrefix, '--png-dir', pngDir],
       { stdio: 'ignore', env: { ...process.env, WEGWEISER_LOG_LEVEL: 'warn' } },
     );
     try {

@@ -28,7 +28,7 @@ export function editToDisplaySuite(broker: () => Promise<{ url?: string; stop():
     await writeData(dataDir, smallBuilding());
     ctl = await startTestController(dataDir, { mqtt: b.url ? { url: b.url } : {} });
     for (const id of ['ds-a', 'ds-b', 'ds-c']) {
-      const sim = new MqttSimDisplay({ id, panel: PANELS['epd-7in5-bw'], url: ctl.mqttUrl, prefix: ctl.ctx.config.mqtt.topicPrefix });
+      const sim = new MqttSimDisplay({ id, panel: PANELS['epd-7in5-bw'], secret: ctl.secrets.frameKey(id), url: ctl.mqttUrl, prefix: ctl.ctx.config.mqtt.topicPrefix });
       await sim.start();
       sims.set(id, sim);
     }

@@ -111,10 +111,11 @@ export class MqttGateway implements FrameTransport {
     }
   }
 
-  async sendFrame(displayId: string, message: Buffer): Promise<void> {
+  async sendChunks(displayId: string, chunks: Buffer[]): Promise<void> {
     const client = this.client;
     if (!client) throw new Error('MQTT gateway not started');
-    await client.publishAsync(this.t.frame(displayId), message, { qos: 1, retain: false });
+    // mqtt.js sends in call order; QoS 1 on one topic keeps that order to the one subscriber.
+    await Promise.all(chunks.map((c) => client.publishAsync(this.t.frame(displayId), c, { qos: 1, retain: false })));
   }
 
   async stop(): Promise<void> {
