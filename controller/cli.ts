@@ -6,6 +6,7 @@ import { configFromEnv, ConfigError, defaultConfig, mergeConfig, type ConfigInpu
 import { startController } from './main.js';
 import { StoreLoadError, DATA_FILE } from './store/store.js';
 import { SecretStore } from './store/secrets.js';
+import { MqttAccess } from './gateways/mqtt/access.js';
 import { Data } from './domain/model.js';
 import { composeDoorSign } from './signs/compose.js';
 import { createLogger } from './log.js';
@@ -18,6 +19,7 @@ Usage:
   wegweiser start [options]          run the controller (admin UI, MQTT gateway, renderer)
   wegweiser render ROOM [options]    render a room's door sign to PNG (ROOM: id or number, e.g. 2.14)
   wegweiser sim [options]            run simulated displays against a broker
+  wegweiser mqtt-files [options]     write Mosquitto password + ACL files for the displays (external broker)
   wegweiser help
 
 start options:
@@ -35,6 +37,11 @@ render options:
   --data DIR            data directory (default ./data)
   --out FILE            PNG to write (default sign-ROOM.png)
   --svg FILE            also write the SVG
+
+mqtt-files options:
+  --data DIR            data directory (default ./data); secrets are created for displays that have none
+  --out DIR             where to write passwd and acl (default DATA/mosquitto)
+  --prefix P            MQTT topic prefix (default wegweiser)
 
 sim options:
   --mqtt-url URL        broker (default mqtt://127.0.0.1:1883)
@@ -181,6 +188,7 @@ async function cmdSim(argv: string[]): Promise<void> {
         id: d.id,
         panel: panelById(d.panel) ?? PANELS['epd-7in5-bw'],
         secret: secrets.frameKey(d.id),
+        mqttPassword: secrets.mqttPassword(d.id),
         url,
         prefix: values.prefix ?? 'wegweiser',
       }),
@@ -199,6 +207,20 @@ async function cmdSim(argv: string[]): Promise<void> {
   });
 }
 
+async function cmdMqttFiles(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, out: { type: 'string' }, prefix: { type: 'string' } }, strict: true });
+  const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
+  const data = await loadData(dataDir);
+  const secrets = await SecretStore.open(dataDir, data.displays.map((d) => d.id));
+  const access = new MqttAccess(values.prefix ?? process.env.WEGWEISER_MQTT_PREFIX ?? 'wegweiser', secrets);
+  const files = await access.writeMosquittoFiles(path.resolve(values.out ?? path.join(dataDir, 'mosquitto')));
+  process.stdout.write(
+    `wrote ${files.passwd} and ${files.acl} (${data.displays.length} displays + the controller)\n\n` +
+      `In mosquitto.conf (the files must be readable by the mosquitto user):\n` +
+      `  allow_anonymous false\n  password_file ${files.passwd}\n  acl_file ${files.acl}\n`,
+  );
+}
+
 const [command = 'help', ...rest] = process.argv.slice(2);
 try {
   switch (command) {
@@ -210,6 +232,9 @@ try {
       break;
     case 'sim':
       await cmdSim(rest);
+      break;
+    case 'mqtt-files':
+      await cmdMqttFiles(rest);
       break;
     case 'help':
     case '--help':

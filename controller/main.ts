@@ -1,4 +1,5 @@
 // Composition root: build the context, start modules in order, stop them in reverse.
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { Bus } from './bus.js';
 import { systemClock, type Clock } from './clock.js';
@@ -8,6 +9,8 @@ import { Delivery } from './delivery/delivery.js';
 import { emptyData } from './domain/model.js';
 import { startEmbeddedBroker } from './gateways/mqtt/broker.js';
 import { MqttGateway } from './gateways/mqtt/gateway.js';
+import { MqttAccess } from './gateways/mqtt/access.js';
+import { CONTROLLER_MQTT_USER } from './store/secrets.js';
 import { createLogger } from './log.js';
 import { SignService } from './signs/sign-service.js';
 import { demoData } from './store/demo.js';
@@ -50,9 +53,14 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     const ctx: AppContext = { config, clock, log, bus, store };
     const secrets = await SecretStore.open(config.dataDir, store.displays().map((d) => d.id));
 
+    const access = new MqttAccess(config.mqtt.topicPrefix, secrets);
     let mqttUrl = config.mqtt.url;
-    if (!mqttUrl) {
-      const broker = await startEmbeddedBroker(config.mqtt.embeddedHost, config.mqtt.embeddedPort, log);
+    if (mqttUrl) {
+      // For an external broker: the password and ACL files that give it the embedded broker's rules.
+      const files = await access.writeMosquittoFiles(path.join(config.dataDir, 'mosquitto'));
+      log.info(files, 'wrote Mosquitto password and ACL files for the external broker');
+    } else {
+      const broker = await startEmbeddedBroker(config.mqtt.embeddedHost, config.mqtt.embeddedPort, access, log);
       stops.push(() => broker.close());
       mqttUrl = broker.url;
     }
@@ -63,7 +71,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     await signs.start();
     stops.push(() => signs.stop());
 
-    const gateway = new MqttGateway(ctx, mqttUrl, delivery);
+    const gateway = new MqttGateway(ctx, mqttUrl, delivery, { username: CONTROLLER_MQTT_USER, password: secrets.controllerMqttPassword() });
     await gateway.start();
     delivery.attach(gateway);
     stops.push(() => gateway.stop());
@@ -76,7 +84,14 @@ export async function startController(config: Config, opts: { clock?: Clock; log
       for (const d of store.displays()) {
         const panel = panelById(d.panel);
         if (!panel) continue;
-        const sim = new MqttSimDisplay({ id: d.id, panel, secret: secrets.frameKey(d.id), url: mqttUrl, prefix: config.mqtt.topicPrefix });
+        const sim = new MqttSimDisplay({
+          id: d.id,
+          panel,
+          secret: secrets.frameKey(d.id),
+          mqttPassword: secrets.mqttPassword(d.id),
+          url: mqttUrl,
+          prefix: config.mqtt.topicPrefix,
+        });
         await sim.start();
         sims.push(sim);
       }

@@ -150,11 +150,11 @@ export class TransferDecoder {
       return this.abort(h.seq, 'bad-size', `${h.width}×${h.height}×${h.planes}, panel is ${me.width}×${me.height}×${me.planes}`);
     }
     if (h.encoding !== Encoding.Deflate && h.encoding !== Encoding.DeflateXorDelta) return this.abort(h.seq, 'bad-encoding', `encoding ${h.encoding}`);
-    if (h.encoding === Encoding.DeflateXorDelta && h.baseHash !== me.shown?.hash) {
-      return this.abort(h.seq, 'base-mismatch', 'delta base is not the frame on screen');
-    }
     if (me.lastSeq !== null && h.seq <= me.lastSeq && !(h.seq === me.lastSeq && h.frameHash === me.shown?.hash)) {
       return this.abort(h.seq, 'stale-seq', `sequence ${h.seq} is not above ${me.lastSeq}`);
+    }
+    if (h.encoding === Encoding.DeflateXorDelta && h.baseHash !== me.shown?.hash) {
+      return this.abort(h.seq, 'base-mismatch', 'delta base is not the frame on screen');
     }
     t.header = h;
     t.hmac = createHmac('sha256', me.secret);

@@ -12,6 +12,8 @@ export interface MqttSimOptions {
   panel: PanelProfile;
   /** the display's own secret: frame authentication */
   secret: Buffer;
+  /** its broker password (the user name is the display id) */
+  mqttPassword: string;
   url: string;
   prefix?: string;
   batteryMv?: number;
@@ -44,6 +46,8 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       clean: true,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
+      username: id,
+      password: this.opts.mqttPassword,
       will: { topic: this.t.availability(id), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     this.client = client;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { defaultConfig, mergeConfig, type Config, type ConfigInput } from '../../controller/config.js';
 import { startController, type Controller } from '../../controller/main.js';
 import { DATA_FILE } from '../../controller/store/store.js';
@@ -47,9 +47,9 @@ export function testConfig(dataDir: string, over: ConfigInput = {}): Config {
   );
 }
 
-export async function startTestController(dataDir: string, over: ConfigInput = {}): Promise<Controller> {
+export async function startTestController(dataDir: string, over: ConfigInput = {}, logger?: Logger): Promise<Controller> {
   const config = testConfig(dataDir, over);
-  const log = pino({ level: process.env.WEGWEISER_TEST_LOG ?? 'silent' });
+  const log = logger ?? pino({ level: process.env.WEGWEISER_TEST_LOG ?? 'silent' });
   return startController(config, { log });
 }
 

@@ -4,6 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort, MOSQUITTO, requireBinary, tempDir, waitUntil } from './env.js';
+import { SecretStore } from '../../controller/store/secrets.js';
+import { MqttAccess } from '../../controller/gateways/mqtt/access.js';
 
 export interface RunningMosquitto {
   url: string;
@@ -20,6 +22,15 @@ function canConnect(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+/** Mosquitto with Wegweiser's password and ACL files (written from `dataDir`'s secrets, as an admin would). */
+export async function startSecuredMosquitto(dataDir: string, prefix: string, displayIds: string[]): Promise<RunningMosquitto> {
+  const secrets = await SecretStore.open(dataDir, displayIds);
+  const files = await new MqttAccess(prefix, secrets).writeMosquittoFiles(path.join(dataDir, 'mosquitto'));
+  // Started as root, Mosquitto would switch to its own user, who cannot read our 0600 files.
+  const asUser = process.getuid?.() === 0 ? 'user root\n' : '';
+  return startMosquitto(`${asUser}allow_anonymous false\npassword_file ${files.passwd}\nacl_file ${files.acl}\n`);
 }
 
 export async function startMosquitto(extraConfig = 'allow_anonymous true\n'): Promise<RunningMosquitto> {

@@ -1,18 +1,22 @@
 // The HTTP API on a real server: every refusal path gives the right 4xx naming the field, and nothing is stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
+import { pino } from 'pino';
 import type { Controller } from '../../controller/main.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { startTestController, tempDir, writeData } from '../helpers/env.js';
 
 let ctl: Controller;
 let cleanup: () => Promise<void>;
+const logLines: string[] = [];
 
 beforeAll(async () => {
   const t = await tempDir();
   cleanup = t.cleanup;
   await writeData(t.dir, smallBuilding());
-  ctl = await startTestController(t.dir);
+  // Everything the controller logs, at the most verbose level, kept for the secrets check below.
+  const log = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
+  ctl = await startTestController(t.dir, { demo: { sims: true } }, log);
 });
 afterAll(async () => {
   await ctl?.stop();
@@ -131,5 +135,19 @@ describe('API', () => {
     expect(await status({ host: 'evil.example:' + port })).toBe(403);
     expect(await status({ host: `127.0.0.1:${port}`, origin: 'http://evil.example', 'content-type': 'application/json' }, 'PATCH')).toBe(403);
     expect(await status({ host: `localhost:${port}` })).toBe(200);
+  });
+});
+
+describe('secrets', () => {
+  it('never appear in any API response or log line', async () => {
+    const secrets = ['ds-a', 'ds-b', 'ds-c'].flatMap((id) => [ctl.secrets.frameKey(id).toString('hex'), ctl.secrets.frameKey(id).toString('base64'), ctl.secrets.mqttPassword(id)]);
+    secrets.push(ctl.secrets.controllerMqttPassword());
+    const bodies: string[] = [];
+    for (const p of ['floors', 'units', 'people', 'services', 'rooms', 'displays', 'displays/ds-a', 'rooms/r-a', 'openapi.json']) {
+      bodies.push(await (await fetch(`${ctl.httpUrl}/api/${p}`)).text());
+    }
+    const everything = bodies.join('\n') + logLines.join('\n');
+    expect(logLines.length).toBeGreaterThan(10);
+    for (const s of secrets) expect(everything).not.toContain(s);
   });
 });

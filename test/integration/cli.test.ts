@@ -1,6 +1,7 @@
 // The real `wegweiser` command: refuses to start on a corrupt data file (naming it and the record, leaving it
 // untouched) and renders a room's sign to PNG.
 import { execFile, spawn } from 'node:child_process';
+import { pbkdf2Sync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { DATA_FILE } from '../../controller/store/store.js';
+import { SecretStore } from '../../controller/store/secrets.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 
@@ -92,5 +94,24 @@ describe('wegweiser sim', () => {
       child.kill('SIGTERM');
       await ctl.stop();
     }
+  });
+});
+
+describe('wegweiser mqtt-files', () => {
+  it('writes a Mosquitto password file that mosquitto_passwd-style PBKDF2 verifies, and an ACL', async () => {
+    const t = await tempDir();
+    cleanups.push(t.cleanup);
+    await writeData(t.dir, smallBuilding());
+    const r = await wegweiser(['mqtt-files', '--data', t.dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const passwd = await readFile(path.join(t.dir, 'mosquitto', 'passwd'), 'utf8');
+    const acl = await readFile(path.join(t.dir, 'mosquitto', 'acl'), 'utf8');
+    const secrets = await SecretStore.read(t.dir);
+    const line = passwd.split('\n').find((l) => l.startsWith('ds-b:')) as string;
+    const [, iterations, salt, hash] = line.slice('ds-b:'.length).split('$').slice(1);
+    expect(pbkdf2Sync(secrets.mqttPassword('ds-b'), Buffer.from(salt ?? '', 'base64'), Number(iterations), 64, 'sha512').toString('base64')).toBe(hash);
+    expect(passwd).not.toContain(secrets.mqttPassword('ds-b'));
+    expect(acl).toContain('pattern read wegweiser/display/%u/frame');
+    expect(acl).not.toMatch(/pattern (read|readwrite) wegweiser\/#/);
   });
 });

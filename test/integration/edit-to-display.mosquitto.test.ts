@@ -1,8 +1,8 @@
 import { describe } from 'vitest';
 import { editToDisplaySuite } from './edit-to-display.shared.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { startSecuredMosquitto } from '../helpers/mosquitto.js';
 import { MOSQUITTO, needs } from '../helpers/env.js';
 
 describe.runIf(needs(MOSQUITTO, 'mosquitto'))('edit → display over a real Mosquitto', () => {
-  editToDisplaySuite(async () => startMosquitto());
+  editToDisplaySuite(startSecuredMosquitto);
 });

@@ -11,35 +11,23 @@ import { renderSign, PANELS } from '../../renderer/index.js';
 import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
 import mqtt from 'mqtt';
 import { topics } from '../../controller/protocol/topics.js';
-import { smallBuilding } from '../fixtures/small-building.js';
-import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { waitUntil } from '../helpers/env.js';
+import { startFixture, type BrokerFactory, type Fixture } from '../helpers/fixture.js';
+import { CONTROLLER_MQTT_USER } from '../../controller/store/secrets.js';
 
-export function editToDisplaySuite(broker: () => Promise<{ url?: string; stop(): Promise<void> }>): void {
+export function editToDisplaySuite(broker: BrokerFactory): void {
+  let f: Fixture;
   let ctl: Controller;
   let dataDir: string;
-  let cleanup: () => Promise<void>;
-  let stopBroker: () => Promise<void>;
-  const sims = new Map<string, MqttSimDisplay>();
+  let sims: Map<string, MqttSimDisplay>;
 
   beforeAll(async () => {
-    const b = await broker();
-    stopBroker = b.stop;
-    ({ dir: dataDir, cleanup } = await tempDir());
-    await writeData(dataDir, smallBuilding());
-    ctl = await startTestController(dataDir, { mqtt: b.url ? { url: b.url } : {} });
-    for (const id of ['ds-a', 'ds-b', 'ds-c']) {
-      const sim = new MqttSimDisplay({ id, panel: PANELS['epd-7in5-bw'], secret: ctl.secrets.frameKey(id), url: ctl.mqttUrl, prefix: ctl.ctx.config.mqtt.topicPrefix });
-      await sim.start();
-      sims.set(id, sim);
-    }
-    await waitUntil(() => ctl.delivery.allStatus().every((s) => s.inSync), 'all displays in sync at start');
+    f = await startFixture(broker);
+    ({ ctl, dataDir, sims } = f);
   });
 
   afterAll(async () => {
-    await Promise.all([...sims.values()].map((s) => s.stop()));
-    await ctl?.stop();
-    await stopBroker?.();
-    await cleanup?.();
+    await f?.stop();
   });
 
   const sim = (id: string) => sims.get(id) as MqttSimDisplay;
@@ -51,11 +39,7 @@ export function editToDisplaySuite(broker: () => Promise<{ url?: string; stop():
   }
 
   async function patch(roomId: string, body: unknown) {
-    const res = await fetch(`${ctl.httpUrl}/api/rooms/${roomId}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    const res = await f.patch(roomId, body);
     expect(res.status, await res.clone().text()).toBe(200);
     return res.json() as Promise<{ version: number }>;
   }
@@ -105,7 +89,7 @@ export function editToDisplaySuite(broker: () => Promise<{ url?: string; stop():
 
   it('keeps its bridge state retained, so a client connecting later sees "online"', async () => {
     const t = topics(ctl.ctx.config.mqtt.topicPrefix);
-    const client = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `probe-${process.pid}` });
+    const client = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `probe-${process.pid}`, username: 'ds-c', password: ctl.secrets.mqttPassword('ds-c') });
     try {
       const state = new Promise<string>((resolve) => client.on('message', (topic, p) => topic === t.bridgeState && resolve(p.toString())));
       await client.subscribeAsync(t.bridgeState);
@@ -117,7 +101,8 @@ export function editToDisplaySuite(broker: () => Promise<{ url?: string; stop():
 
   it('garbage on display topics is dropped and every display keeps being served', async () => {
     const t = topics(ctl.ctx.config.mqtt.topicPrefix);
-    const client = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `garbage-${process.pid}` });
+    // A broker-level client (the controller's login) publishing garbage: the worst a compromised broker could do.
+    const client = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `garbage-${process.pid}`, username: CONTROLLER_MQTT_USER, password: ctl.secrets.controllerMqttPassword() });
     try {
       await client.publishAsync(t.hello('ds-a'), Buffer.from([0xff, 0x00, 0x7b]));
       await client.publishAsync(t.hello('ds-a'), JSON.stringify({ id: 'ds-b', protocol: 0 }));

@@ -17,6 +17,7 @@ export class MqttGateway implements FrameTransport {
     private readonly ctx: AppContext,
     private readonly url: string,
     private readonly handler: DisplayEventHandler,
+    private readonly credentials: { username: string; password: string },
   ) {
     this.t = topics(ctx.config.mqtt.topicPrefix);
   }
@@ -27,6 +28,8 @@ export class MqttGateway implements FrameTransport {
       clientId: `wegweiser-controller-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       clean: true,
       reconnectPeriod: 2000,
+      username: this.credentials.username,
+      password: this.credentials.password,
       will: { topic: this.t.bridgeState, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     this.client = client;
