@@ -6,6 +6,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { Delivery } from './delivery/delivery.js';
+import { FrameStore } from './delivery/frame-store.js';
+import { DeliveryRecords } from './delivery/records.js';
 import { emptyData } from './domain/model.js';
 import { startEmbeddedBroker } from './gateways/mqtt/broker.js';
 import { MqttGateway } from './gateways/mqtt/gateway.js';
@@ -65,7 +67,10 @@ export async function startController(config: Config, opts: { clock?: Clock; log
       mqttUrl = broker.url;
     }
 
-    const delivery = new Delivery(ctx, secrets);
+    const frames = await FrameStore.open(config.dataDir);
+    const records = await DeliveryRecords.open(config.dataDir, log);
+    const delivery = new Delivery(ctx, secrets, frames, records);
+    await delivery.load();
     stops.push(() => delivery.stop());
     const signs = new SignService(ctx, delivery);
     await signs.start();

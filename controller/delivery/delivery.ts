@@ -7,6 +7,8 @@ import type { Ack, Hello, Nak } from '../protocol/topics.js';
 import { encodeTransfer, Encoding } from '../protocol/frame-v1.js';
 import type { DisplayEventHandler, FrameTransport } from '../gateways/transport.js';
 import type { SecretStore } from '../store/secrets.js';
+import type { FrameStore } from './frame-store.js';
+import type { DeliveryRecords } from './records.js';
 import type { Frame } from '../../renderer/frame.js';
 import { panelById } from '../../renderer/panels.js';
 import type { DisplayStatus } from './status.js';
@@ -39,15 +41,36 @@ interface State {
 
 export class Delivery implements DisplayEventHandler {
   private readonly states = new Map<string, State>();
-  /** frames by hash: the desired and the confirmed frame of each display (delta bases) */
-  private readonly frames = new Map<string, Frame>();
   private transport: FrameTransport | null = null;
+  private pruneTimer: { cancel(): void } | null = null;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly secrets: SecretStore,
+    private readonly frames: FrameStore,
+    private readonly records: DeliveryRecords,
     private readonly random: () => number = Math.random,
   ) {}
+
+  /** Restores every display's record and loads the confirmed frames (delta bases) from the frame store. */
+  async load(): Promise<void> {
+    for (const d of this.ctx.store.displays()) {
+      const r = this.records.get(d.id);
+      if (!r) continue;
+      const s = this.state(d.id);
+      if (!s) continue;
+      s.confirmedHash = r.confirmedHash;
+      s.confirmedAt = r.confirmedAt;
+      s.nextSeq = r.nextSeq;
+      s.lastSeen = r.lastSeen;
+      s.firmware = r.firmware;
+      s.batteryMv = r.batteryMv;
+      if (r.confirmedHash && !(await this.frames.get(r.confirmedHash))) {
+        this.ctx.log.debug({ display: d.id }, 'confirmed frame not in the frame store: the next transfer is a full frame');
+      }
+    }
+    for (const id of Object.keys(this.records.all())) if (!this.ctx.store.displays().some((d) => d.id === id)) this.records.remove(id);
+  }
 
   attach(transport: FrameTransport): void {
     this.transport = transport;
@@ -118,17 +141,30 @@ export class Delivery implements DisplayEventHandler {
   }
 
   private publish(s: State): void {
+    this.records.set(s.id, {
+      desiredHash: s.desired?.frame.hash ?? null,
+      confirmedHash: s.confirmedHash,
+      confirmedAt: s.confirmedAt,
+      nextSeq: s.nextSeq,
+      lastSeen: s.lastSeen,
+      firmware: s.firmware,
+      batteryMv: s.batteryMv,
+    });
     this.ctx.bus.emit('display.status', this.status(s.id));
   }
 
-  /** Drops frames no display desires or confirms any more. */
+  /** Soon (coalesced): drops stored frames no display desires or confirms any more. */
   private prune(): void {
-    const keep = new Set<string>();
-    for (const s of this.states.values()) {
-      if (s.desired) keep.add(s.desired.frame.hash);
-      if (s.confirmedHash) keep.add(s.confirmedHash);
-    }
-    for (const h of this.frames.keys()) if (!keep.has(h)) this.frames.delete(h);
+    if (this.pruneTimer) return;
+    this.pruneTimer = this.ctx.clock.setTimeout(() => {
+      this.pruneTimer = null;
+      const keep = new Set<string>();
+      for (const s of this.states.values()) {
+        if (s.desired) keep.add(s.desired.frame.hash);
+        if (s.confirmedHash) keep.add(s.confirmedHash);
+      }
+      this.frames.retainOnly(keep).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not prune frame store'));
+    }, 2000);
   }
 
   setDesired(id: string, frame: Frame, warnings: string[]): void {
@@ -137,7 +173,7 @@ export class Delivery implements DisplayEventHandler {
     const same = s.desired?.frame.hash === frame.hash;
     s.desired = { frame, warnings };
     if (same) return;
-    this.frames.set(frame.hash, frame);
+    this.frames.put(frame).catch((err: Error) => this.ctx.log.error({ display: id, err: err.message }, 'could not store frame'));
     s.attempts = 0;
     s.failed = false;
     s.retryTimer?.cancel();
@@ -159,7 +195,7 @@ export class Delivery implements DisplayEventHandler {
     s.inflight?.timer.cancel();
     const seq = s.nextSeq++;
     s.attempts++;
-    const base = s.confirmedHash ? (this.frames.get(s.confirmedHash) ?? null) : null;
+    const base = s.confirmedHash ? this.frames.cached(s.confirmedHash) : null;
     const t = encodeTransfer({
       displayId: s.id,
       seq,
@@ -302,10 +338,12 @@ export class Delivery implements DisplayEventHandler {
     this.publish(s);
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
+    this.pruneTimer?.cancel();
     for (const s of this.states.values()) {
       s.inflight?.timer.cancel();
       s.retryTimer?.cancel();
     }
+    await this.records.flush();
   }
 }

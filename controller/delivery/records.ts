@@ -1,0 +1,103 @@
+// Durable delivery records, one per display: what it should show, what it confirmed, and the next sequence number.
+// Kept in DATA_DIR/delivery.json (apart from the staff-edited data, so acks never rewrite that file). Writes are
+// coalesced — many acks, one write — and atomic (lowdb/steno: temp file + rename). A damaged file is set aside
+// (renamed, never overwritten) and delivery starts from what displays report in their hellos.
+import { readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+
+const Hash = z.string().regex(/^[0-9a-f]{64}$/);
+export const DeliveryRecord = z.strictObject({
+  desiredHash: Hash.nullable(),
+  confirmedHash: Hash.nullable(),
+  confirmedAt: z.number().int().nullable(),
+  nextSeq: z.number().int().positive(),
+  lastSeen: z.number().int().nullable(),
+  firmware: z.string().nullable(),
+  batteryMv: z.number().int().nullable(),
+});
+export type DeliveryRecord = z.infer<typeof DeliveryRecord>;
+
+const RecordsFile = z.strictObject({ version: z.literal(1), displays: z.record(z.string(), DeliveryRecord) });
+type RecordsFile = z.infer<typeof RecordsFile>;
+
+export const DELIVERY_FILE = 'delivery.json';
+
+export class DeliveryRecords {
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  writes = 0;
+
+  private constructor(
+    private readonly db: Low<RecordsFile>,
+    private readonly log: Logger,
+    private readonly delayMs: number,
+  ) {}
+
+  static async open(dataDir: string, log: Logger, delayMs = 100): Promise<DeliveryRecords> {
+    const file = path.join(dataDir, DELIVERY_FILE);
+    let data: RecordsFile = { version: 1, displays: {} };
+    const raw = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
+    if (raw !== null) {
+      let parsed: ReturnType<typeof RecordsFile.safeParse> | null = null;
+      try {
+        parsed = RecordsFile.safeParse(JSON.parse(raw));
+      } catch {
+        parsed = null;
+      }
+      if (parsed?.success) data = parsed.data;
+      else {
+        const aside = `${file}.damaged-${Date.now()}`;
+        await rename(file, aside);
+        log.error({ file, movedTo: aside }, 'delivery records damaged: set aside; displays will report their state on check-in');
+      }
+    }
+    return new DeliveryRecords(new Low(new JSONFile<RecordsFile>(file), data), log, delayMs);
+  }
+
+  get(id: string): DeliveryRecord | undefined {
+    return this.db.data.displays[id];
+  }
+
+  all(): Readonly<Record<string, DeliveryRecord>> {
+    return this.db.data.displays;
+  }
+
+  /** Updates a record in memory and schedules one coalesced write. */
+  set(id: string, record: DeliveryRecord): void {
+    this.db.data.displays[id] = record;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  remove(id: string): void {
+    delete this.db.data.displays[id];
+  }
+
+  /** Writes now (and waits for any write in progress). */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.writing = this.writing.then(async () => {
+      try {
+        await this.db.write();
+        this.writes++;
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'could not write delivery records');
+      }
+    });
+    await this.writing;
+  }
+}
