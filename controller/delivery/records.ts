@@ -45,11 +45,11 @@ export class DeliveryRecords {
       throw err;
     });
     if (raw !== null) {
-      let parsed: ReturnType<typeof RecordsFile.safeParse> | null = null;
+      let parsed: ReturnType<typeof RecordsFile.safeParse> | null;
       try {
         parsed = RecordsFile.safeParse(JSON.parse(raw));
       } catch {
-        parsed = null;
+        parsed = null; // not JSON
       }
       if (parsed?.success) data = parsed.data;
       else {
