@@ -50,6 +50,8 @@ sim options:
   --data DIR            data directory with the displays and their secrets (default ./data)
   --png-dir DIR         write each display's screen as DIR/ID.png whenever it changes
   --prefix P            MQTT topic prefix (default wegweiser)
+  --drop P              probability a chunk or reply is lost (0–1; also --duplicate, --reorder, --corrupt,
+                        --reboot: per chunk); --seed N makes a run repeatable
 `;
 
 function fail(message: string, code = 1): never {
@@ -164,9 +166,24 @@ async function cmdSim(argv: string[]): Promise<void> {
       data: { type: 'string' },
       'png-dir': { type: 'string' },
       prefix: { type: 'string' },
+      drop: { type: 'string' },
+      duplicate: { type: 'string' },
+      reorder: { type: 'string' },
+      corrupt: { type: 'string' },
+      reboot: { type: 'string' },
+      seed: { type: 'string' },
     },
     strict: true,
   });
+  const prob = (name: 'drop' | 'duplicate' | 'reorder' | 'corrupt' | 'reboot') => {
+    const v = values[name];
+    if (v === undefined) return 0;
+    const n = Number(v);
+    if (!(n >= 0 && n <= 1)) fail(`--${name}: expected a probability from 0 to 1, got "${v}"`, 2);
+    return n;
+  };
+  const faults = { drop: prob('drop'), duplicate: prob('duplicate'), reorder: prob('reorder'), corrupt: prob('corrupt'), reboot: prob('reboot') };
+  const seed = int('--seed', values.seed) ?? Date.now() % 1_000_000;
   const log = createLogger({ level: process.env.WEGWEISER_LOG_LEVEL ?? 'info', format: 'auto', name: 'wegweiser-sim' });
   const url = values['mqtt-url'] ?? process.env.WEGWEISER_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
   let displays: { id: string; panel: string }[];
@@ -183,8 +200,10 @@ async function cmdSim(argv: string[]): Promise<void> {
   const pngDir = values['png-dir'];
   if (pngDir) await mkdir(pngDir, { recursive: true });
   const sims = displays.map(
-    (d) =>
+    (d, i) =>
       new MqttSimDisplay({
+        faults,
+        seed: seed + i,
         id: d.id,
         panel: panelById(d.panel) ?? PANELS['epd-7in5-bw'],
         secret: secrets.frameKey(d.id),
@@ -201,7 +220,7 @@ async function cmdSim(argv: string[]): Promise<void> {
     sim.on('refused', (reason) => log.warn({ display: sim.id, reason }, 'frame refused'));
     await sim.start().catch((err: Error) => fail(`cannot connect to ${url}: ${err.message}`));
   }
-  log.info({ count: sims.length, url }, 'simulated displays running (Ctrl-C to stop)');
+  log.info({ count: sims.length, url, faults, seed }, 'simulated displays running (Ctrl-C to stop)');
   onShutdown(async () => {
     await Promise.all(sims.map((s) => s.stop()));
   });

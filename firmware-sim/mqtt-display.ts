@@ -6,6 +6,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../controller/protocol/topics.js';
 import type { PanelProfile } from '../renderer/panels.js';
 import { SimDevice } from './device.js';
+import { FaultyLink, NO_FAULTS, seededRandom, type SimFaults } from './faults.js';
 
 export interface MqttSimOptions {
   id: string;
@@ -17,6 +18,10 @@ export interface MqttSimOptions {
   url: string;
   prefix?: string;
   batteryMv?: number;
+  /** link and device faults (default: none) */
+  faults?: Partial<SimFaults>;
+  /** seed for the fault generator */
+  seed?: number;
 }
 
 export interface MqttSimEvents {
@@ -26,6 +31,7 @@ export interface MqttSimEvents {
 
 export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
   readonly device: SimDevice;
+  readonly link: FaultyLink;
   private client: MqttClient | null = null;
   private readonly t: ReturnType<typeof topics>;
 
@@ -33,6 +39,7 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     super();
     this.device = new SimDevice({ id: opts.id, panel: opts.panel, secret: opts.secret, batteryMv: opts.batteryMv });
     this.t = topics(opts.prefix ?? 'wegweiser');
+    this.link = new FaultyLink({ ...NO_FAULTS, ...opts.faults }, seededRandom(opts.seed ?? 1));
   }
 
   get id(): string {
@@ -54,19 +61,24 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     // Handlers before subscribing, or a message arriving with the SUBACK could be missed.
     // Chunks are processed strictly in arrival order, one at a time, as a device's radio task would.
     let queue: Promise<void> = Promise.resolve();
+    const handle = async (chunk: Buffer) => {
+      const outcome = await this.device.receive(chunk);
+      if (outcome?.type === 'ack') {
+        if (this.link.replyPasses()) client.publish(this.t.ack(id), JSON.stringify(outcome.ack), { qos: 1 });
+        if (outcome.changed) this.emit('displayed', outcome.ack.hash);
+      } else if (outcome?.type === 'nak') {
+        if (this.link.replyPasses()) client.publish(this.t.nak(id), JSON.stringify(outcome.nak), { qos: 1 });
+        this.emit('refused', outcome.nak.reason);
+      }
+      if (this.link.rebootNow()) {
+        // A reboot mid-transfer: RAM is gone; the screen and flash keep the last verified frame. It says hello.
+        this.device.powerLoss();
+        client.publish(this.t.hello(id), JSON.stringify(this.device.hello()), { qos: 1 });
+      }
+    };
     client.on('message', (topic, payload) => {
       if (topic !== this.t.frame(id)) return;
-      queue = queue.then(async () => {
-        const outcome = await this.device.receive(payload);
-        if (!outcome) return;
-        if (outcome.type === 'ack') {
-          client.publish(this.t.ack(id), JSON.stringify(outcome.ack), { qos: 1 });
-          if (outcome.changed) this.emit('displayed', outcome.ack.hash);
-        } else {
-          client.publish(this.t.nak(id), JSON.stringify(outcome.nak), { qos: 1 });
-          this.emit('refused', outcome.nak.reason);
-        }
-      });
+      for (const chunk of this.link.incoming(payload)) queue = queue.then(() => handle(chunk));
     });
     client.on('connect', () => {
       client.subscribe(this.t.frame(id), { qos: 1 }, (err) => {

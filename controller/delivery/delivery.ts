@@ -37,6 +37,8 @@ interface State {
   firmware: string | null;
   batteryMv: number | null;
   bytesSent: number;
+  /** the last transfer sent and not acknowledged: a retry of the same frame reuses its sequence number */
+  unacked: { seq: number; hash: string } | null;
 }
 
 export class Delivery implements DisplayEventHandler {
@@ -100,6 +102,7 @@ export class Delivery implements DisplayEventHandler {
         firmware: null,
         batteryMv: null,
         bytesSent: 0,
+        unacked: null,
       };
       this.states.set(id, s);
     }
@@ -118,7 +121,7 @@ export class Delivery implements DisplayEventHandler {
       desiredHash,
       confirmedHash: s?.confirmedHash ?? null,
       confirmedAt: iso(s?.confirmedAt ?? null),
-      inSync: desiredHash !== null && desiredHash === s?.confirmedHash,
+      inSync: desiredHash !== null && desiredHash === s?.confirmedHash && !s?.unacked,
       sending: s?.inflight != null,
       pendingBytes: s?.inflight?.bytes ?? 0,
       failed: s?.failed ?? false,
@@ -190,10 +193,16 @@ export class Delivery implements DisplayEventHandler {
     const transport = this.transport;
     if (!want || !transport) return;
     if (s.availability === 'offline' || s.failed || s.retryTimer) return;
-    if (want.frame.hash === s.confirmedHash) return;
+    // After a transfer that was never acknowledged, the display may show that frame instead of the confirmed one:
+    // only an ack or a hello makes "confirmed" certain again, so until then a desired frame equal to it is sent too
+    // (a near-empty delta if the display does show it; a base-mismatch nak and a full frame if it does not).
+    if (want.frame.hash === s.confirmedHash && !s.unacked) return;
     if (s.inflight?.hash === want.frame.hash) return;
     s.inflight?.timer.cancel();
-    const seq = s.nextSeq++;
+    // Retrying the same frame keeps its sequence number: if only the ack was lost, the display recognises the
+    // retransmission and acknowledges without refreshing the panel again.
+    const seq = s.unacked?.hash === want.frame.hash ? s.unacked.seq : s.nextSeq++;
+    s.unacked = { seq, hash: want.frame.hash };
     s.attempts++;
     const base = s.confirmedHash ? this.frames.cached(s.confirmedHash) : null;
     const t = encodeTransfer({
@@ -271,6 +280,7 @@ export class Delivery implements DisplayEventHandler {
     // The display says what it shows: that is the confirmed state now, whatever was sent before (it may have
     // rebooted mid-transfer). Numbering continues above what it accepted.
     if (hello.lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, hello.lastSeq + 1);
+    s.unacked = null;
     s.inflight?.timer.cancel();
     s.inflight = null;
     s.retryTimer?.cancel();
@@ -296,6 +306,7 @@ export class Delivery implements DisplayEventHandler {
     } else {
       this.ctx.log.debug({ display: id, seq: ack.seq }, 'ack for a transfer no longer in flight');
     }
+    if (s.unacked && ack.seq >= s.unacked.seq) s.unacked = null;
     s.confirmedHash = ack.hash;
     s.confirmedAt = this.ctx.clock.now();
     s.lastError = null;
@@ -312,6 +323,7 @@ export class Delivery implements DisplayEventHandler {
     s.lastSeen = this.ctx.clock.now();
     this.ctx.log.warn({ display: id, seq: nak.seq, reason: nak.reason, detail: nak.detail }, 'delivery failed: display refused frame');
     if (nak.lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, nak.lastSeq + 1);
+    if (nak.reason === 'stale-seq' || nak.reason === 'base-mismatch') s.unacked = null;
     if (nak.seq === null || s.inflight?.seq !== nak.seq) return;
     const error = `refused: ${nak.reason} (${nak.detail})`;
     if (nak.reason === 'base-mismatch') {

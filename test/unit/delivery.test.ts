@@ -1,0 +1,125 @@
+// Delivery's decisions, with a fake clock and a recording transport (the port is the boundary; everything else is
+// real: store, secrets, frame store, records, the v1 encoder and a real simulated device decoding what is sent).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { Bus } from '../../controller/bus.js';
+import { defaultConfig, mergeConfig } from '../../controller/config.js';
+import type { AppContext } from '../../controller/context.js';
+import { Delivery } from '../../controller/delivery/delivery.js';
+import { FrameStore } from '../../controller/delivery/frame-store.js';
+import { DeliveryRecords } from '../../controller/delivery/records.js';
+import { SecretStore } from '../../controller/store/secrets.js';
+import { Store } from '../../controller/store/store.js';
+import { readChunk } from '../../controller/protocol/frame-v1.js';
+import { SimDevice } from '../../firmware-sim/device.js';
+import { makeFrame, type Frame } from '../../renderer/frame.js';
+import { PANELS } from '../../renderer/panels.js';
+import { smallBuilding } from '../fixtures/small-building.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { tempDir } from '../helpers/env.js';
+
+const panel = PANELS['epd-7in5-bw'];
+// Patterned frames (a full frame deflates poorly, so a delta between them is clearly smaller).
+const frame = (changed: number): Frame =>
+  makeFrame(800, 480, [new Uint8Array(48_000).map((_, i) => (i < 100 ? changed : (i * 7919) % 251))]);
+const X = frame(0x00);
+const Y = frame(0x0f);
+
+describe('delivery', () => {
+  let clock: FakeClock;
+  let delivery: Delivery;
+  let device: SimDevice;
+  let sent: { seq: number; chunks: Buffer[] }[];
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    clock = new FakeClock();
+    const log = pino({ level: 'silent' });
+    const bus = new Bus(log);
+    const store = await Store.open(t.dir, { bus, clock, seed: smallBuilding });
+    const config = mergeConfig(defaultConfig(), { dataDir: t.dir, delivery: { ackTimeoutMs: 1000, maxAttempts: 5, retryBaseMs: 100, retryMaxMs: 1000, mtu: 4096 } });
+    const ctx: AppContext = { config, clock, log, bus, store };
+    const secrets = await SecretStore.open(t.dir, ['ds-a', 'ds-b', 'ds-c']);
+    delivery = new Delivery(ctx, secrets, await FrameStore.open(t.dir), await DeliveryRecords.open(t.dir, log), () => 1);
+    device = new SimDevice({ id: 'ds-a', panel, secret: secrets.frameKey('ds-a'), now: () => clock.now() });
+    sent = [];
+    delivery.attach({
+      sendChunks: async (_id, chunks) => {
+        const c = readChunk(chunks[0] as Buffer);
+        sent.push({ seq: c.ok ? c.seq : -1, chunks });
+      },
+    });
+    delivery.onHello('ds-a', device.hello());
+  });
+  afterEach(async () => {
+    await delivery.stop();
+    await cleanup();
+  });
+
+  /** The device receives the last transfer; its reply reaches the controller only if `replyArrives`. */
+  async function deviceGetsLast(replyArrives: boolean) {
+    const t = sent.at(-1);
+    if (!t) throw new Error('nothing sent');
+    let out = null;
+    for (const c of t.chunks) out = (await device.receive(c)) ?? out;
+    if (replyArrives && out?.type === 'ack') delivery.onAck('ds-a', out.ack);
+    if (replyArrives && out?.type === 'nak') delivery.onNak('ds-a', out.nak);
+    return out;
+  }
+
+  it('sends a desired frame once, and nothing once it is confirmed', async () => {
+    delivery.setDesired('ds-a', X, []);
+    expect(sent).toHaveLength(1);
+    await deviceGetsLast(true);
+    expect(delivery.status('ds-a').inSync).toBe(true);
+    delivery.setDesired('ds-a', X, []);
+    clock.advance(60_000);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('retries after an ack timeout with backoff, reusing the sequence number, and gives up after maxAttempts', () => {
+    delivery.setDesired('ds-a', X, []);
+    clock.advance(1000); // timeout → backoff 100 ms (random() = 1 → full backoff)
+    expect(sent).toHaveLength(1);
+    clock.advance(100);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.seq).toBe(sent[0]?.seq);
+    clock.advance(1000 + 200 + 1000 + 400 + 1000 + 800);
+    expect(sent).toHaveLength(5);
+    clock.advance(60_000);
+    expect(sent).toHaveLength(5);
+    expect(delivery.status('ds-a')).toMatchObject({ failed: true, lastError: 'no ack within 1000 ms' });
+    delivery.onHello('ds-a', device.hello()); // the display checks in: try again
+    expect(sent).toHaveLength(6);
+  });
+
+  it('after a lost ack, a desired frame equal to the old confirmed one is still sent (the display may show the other)', async () => {
+    delivery.setDesired('ds-a', X, []);
+    await deviceGetsLast(true); // X confirmed
+    delivery.setDesired('ds-a', Y, []);
+    await deviceGetsLast(false); // the display shows Y, the ack is lost
+    expect(device.framebuffer?.hash).toBe(Y.hash);
+    clock.advance(1000); // timeout
+    delivery.setDesired('ds-a', X, []); // an edit reverts the sign
+    expect(sent.length).toBe(3);
+    const r = await deviceGetsLast(true);
+    // The delta was made against X; the display shows Y, so it refuses, and the controller sends a full frame.
+    expect(r).toMatchObject({ type: 'nak', nak: { reason: 'base-mismatch' } });
+    expect(sent.length).toBe(4);
+    await deviceGetsLast(true);
+    expect(device.framebuffer?.hash).toBe(X.hash);
+    expect(delivery.status('ds-a').inSync).toBe(true);
+  });
+
+  it('a retransmission after a lost ack is acknowledged without refreshing the panel again', async () => {
+    delivery.setDesired('ds-a', X, []);
+    await deviceGetsLast(false);
+    clock.advance(1100);
+    expect(sent).toHaveLength(2);
+    await deviceGetsLast(true);
+    expect(device.displayed).toHaveLength(1);
+    expect(delivery.status('ds-a').inSync).toBe(true);
+  });
+});
