@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { configureFonts } from '../renderer/fonts/fonts.js';
 import { benchRender, printRender } from './render.js';
+import { benchBytes, printBytes } from './bytes.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
 const iterations = values.quick ? 15 : 60;
@@ -19,4 +20,5 @@ const out: string[] = [
   '',
 ];
 if (!values.only || values.only === 'render') out.push(...printRender(await benchRender({ iterations, chromium })), '');
+if (!values.only || values.only === 'bytes') out.push(...printBytes(await benchBytes()), '');
 process.stdout.write(out.join('\n') + '\n');

@@ -3,7 +3,7 @@
 // into the panel's back buffer (for a delta: XOR with the row on screen); the image is shown only after the tag,
 // the length and the frame hash all verified. RAM it holds itself (docs/protocol.md): the 160-byte header, the
 // inflate state and window, one output block, the HMAC and SHA-256 states — `peakRamBytes` records what was used.
-import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
+import { createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
 import { createInflateRaw, type InflateRaw } from 'node:zlib';
 import { rowBytes, type Frame } from '../renderer/frame.js';
 import {
@@ -11,12 +11,16 @@ import {
   FLAG_FULL_REFRESH,
   HEADER_V1_BYTES,
   HMAC_COVERED_HEADER,
+  TAG_BYTES,
   WINDOW_BITS,
-  expectedRawBytes,
+  expectedRegionBytes,
+  hashPrefix,
+  needsBase,
   readChunk,
   readHeader,
   type HeaderV1,
 } from '../controller/protocol/frame-v1.js';
+import { frameHash } from '../renderer/frame.js';
 import type { NakReason } from '../controller/protocol/topics.js';
 
 /** inflate output is handed over in blocks of this size (the decoder's output buffer) */
@@ -37,7 +41,7 @@ export interface DecoderTarget {
 
 export type Decoded =
   | { type: 'frame'; header: HeaderV1; frame: Frame; fullRefresh: boolean }
-  | { type: 'duplicate'; header: HeaderV1 }
+  | { type: 'duplicate'; header: HeaderV1; hash: string }
   | { type: 'nak'; seq: number | null; reason: NakReason; detail: string };
 
 interface Transfer {
@@ -49,7 +53,6 @@ interface Transfer {
   header: HeaderV1 | null;
   payloadSeen: number;
   hmac: Hmac | null;
-  sha: Hash | null;
   inflater: InflateRaw | null;
   back: Uint8Array | null;
   out: number;
@@ -93,7 +96,6 @@ export class TransferDecoder {
         header: null,
         payloadSeen: 0,
         hmac: null,
-        sha: null,
         inflater: null,
         back: null,
         out: 0,
@@ -149,40 +151,46 @@ export class TransferDecoder {
     if (h.width !== me.width || h.height !== me.height || h.planes !== me.planes) {
       return this.abort(h.seq, 'bad-size', `${h.width}×${h.height}×${h.planes}, panel is ${me.width}×${me.height}×${me.planes}`);
     }
-    if (h.encoding !== Encoding.Deflate && h.encoding !== Encoding.DeflateXorDelta) return this.abort(h.seq, 'bad-encoding', `encoding ${h.encoding}`);
-    if (me.lastSeq !== null && h.seq <= me.lastSeq && !(h.seq === me.lastSeq && h.frameHash === me.shown?.hash)) {
+    if (h.encoding !== Encoding.Deflate && !needsBase(h.encoding)) return this.abort(h.seq, 'bad-encoding', `encoding ${h.encoding}`);
+    const shownPrefix = me.shown ? hashPrefix(me.shown.hash) : null;
+    if (me.lastSeq !== null && h.seq <= me.lastSeq && !(h.seq === me.lastSeq && h.frameHashPrefix === shownPrefix)) {
       return this.abort(h.seq, 'stale-seq', `sequence ${h.seq} is not above ${me.lastSeq}`);
     }
-    if (h.encoding === Encoding.DeflateXorDelta && h.baseHash !== me.shown?.hash) {
-      return this.abort(h.seq, 'base-mismatch', 'delta base is not the frame on screen');
-    }
+    const delta = needsBase(h.encoding);
+    const xor = h.encoding === Encoding.DeflateXorDelta;
+    if (delta && h.baseHashPrefix !== shownPrefix) return this.abort(h.seq, 'base-mismatch', 'delta base is not the frame on screen');
+    const stride = rowBytes(h.width);
+    const r = h.region;
+    if (r.w < 1 || r.h < 1 || r.x0 + r.w > stride || r.y0 + r.h > h.height) return this.abort(h.seq, 'bad-size', 'region outside the frame');
+    if (!delta && (r.x0 !== 0 || r.y0 !== 0 || r.w !== stride || r.h !== h.height)) return this.abort(h.seq, 'bad-size', 'a full frame must cover the whole panel');
     t.header = h;
     t.hmac = createHmac('sha256', me.secret);
     t.hmac.update(t.head.subarray(0, HMAC_COVERED_HEADER));
-    t.sha = createHash('sha256');
-    const dims = Buffer.alloc(5);
-    dims.writeUInt16BE(h.width, 0);
-    dims.writeUInt16BE(h.height, 2);
-    dims.writeUInt8(h.planes, 4);
-    t.sha.update(dims);
-    const total = expectedRawBytes(h);
-    t.back = new Uint8Array(total); // the panel controller's second frame memory, not MCU RAM
-    const shown = me.shown ? Buffer.concat(me.shown.planes.map((p) => Buffer.from(p))) : null;
-    const delta = h.encoding === Encoding.DeflateXorDelta;
+    // The panel controller's second frame memory (not MCU RAM): a delta starts from the image on screen and
+    // changes only its region, as a partial-refresh window does.
+    const per = stride * h.height;
+    const back = new Uint8Array(per * h.planes);
+    if (delta && me.shown) me.shown.planes.forEach((p, i) => back.set(p, i * per));
+    t.back = back;
+    const area = r.w * r.h;
+    const total = expectedRegionBytes(h);
     const inflater = createInflateRaw({ windowBits: WINDOW_BITS, chunkSize: INFLATE_BLOCK });
     inflater.on('data', (block: Buffer) => {
-      const back = t.back;
-      if (!back || t.error) return;
+      if (t.error) return;
       if (t.out + block.length > total) {
-        t.error = { reason: 'bad-size', detail: 'payload inflates beyond the frame size' };
+        t.error = { reason: 'bad-size', detail: 'payload inflates beyond the region' };
         inflater.destroy();
         return;
       }
       for (let i = 0; i < block.length; i++) {
+        const k = t.out + i;
+        const plane = Math.floor(k / area);
+        const rem = k - plane * area;
+        const row = r.y0 + Math.floor(rem / r.w);
+        const off = plane * per + row * stride + r.x0 + (rem % r.w);
         const v = block[i] ?? 0;
-        back[t.out + i] = delta ? v ^ (shown?.[t.out + i] ?? 0) : v;
+        back[off] = xor ? (back[off] ?? 0) ^ v : v;
       }
-      t.sha?.update(back.subarray(t.out, t.out + block.length));
       t.out += block.length;
     });
     inflater.on('error', (err) => {
@@ -206,17 +214,17 @@ export class TransferDecoder {
     });
     if (t.error) return this.abort(t.seq, t.error.reason, t.error.detail);
     const me = this.target();
-    const tag = t.hmac?.digest() ?? Buffer.alloc(32);
+    const tag = (t.hmac?.digest() ?? Buffer.alloc(32)).subarray(0, TAG_BYTES);
     if (!timingSafeEqual(tag, h.tag)) return this.abort(h.seq, 'bad-hmac', 'authentication tag does not match');
-    const total = expectedRawBytes(h);
-    if (t.out !== total) return this.abort(h.seq, 'bad-size', `inflated to ${t.out} bytes, frame is ${total}`);
-    const hash = t.sha?.digest('hex');
-    if (hash !== h.frameHash) return this.abort(h.seq, 'bad-hash', 'frame hash does not match the decoded image');
-    this.t = null;
-    if (me.lastSeq !== null && h.seq === me.lastSeq) return { type: 'duplicate', header: h };
+    const total = expectedRegionBytes(h);
+    if (t.out !== total) return this.abort(h.seq, 'bad-size', `inflated to ${t.out} bytes, region is ${total}`);
     const back = t.back as Uint8Array;
     const per = rowBytes(h.width) * h.height;
     const planes = Array.from({ length: h.planes }, (_, i) => back.subarray(i * per, (i + 1) * per));
+    const hash = frameHash(h.width, h.height, planes);
+    if (hashPrefix(hash) !== h.frameHashPrefix) return this.abort(h.seq, 'bad-hash', 'frame hash does not match the decoded image');
+    this.t = null;
+    if (me.lastSeq !== null && h.seq === me.lastSeq) return { type: 'duplicate', header: h, hash };
     return { type: 'frame', header: h, frame: { width: h.width, height: h.height, planes, hash }, fullRefresh: (h.flags & FLAG_FULL_REFRESH) !== 0 };
   }
 }

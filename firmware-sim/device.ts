@@ -4,6 +4,7 @@ import { PROTOCOL_VERSION, type Ack, type Hello, type Nak } from '../controller/
 import { frameToPng, type Frame } from '../renderer/frame.js';
 import type { PanelProfile } from '../renderer/panels.js';
 import { TransferDecoder } from './decoder.js';
+import { needsBase } from '../controller/protocol/frame-v1.js';
 
 export const SIM_FIRMWARE = 'wegweiser-sim 0.2.0';
 
@@ -97,16 +98,16 @@ export class SimDevice {
     const h = r.header;
     if (r.type === 'duplicate') {
       // A retransmission of what is already shown (its ack was lost): answer again, change nothing.
-      return { type: 'ack', ack: { seq: h.seq, hash: h.frameHash, activateAt: 0 }, changed: false };
+      return { type: 'ack', ack: { seq: h.seq, hash: r.hash, activateAt: 0 }, changed: false };
     }
     this.lastSeq = h.seq;
     if (h.activateAt * 1000 > at) {
       this.scheduled = { frame: r.frame, seq: h.seq, activateAt: h.activateAt };
-      return { type: 'ack', ack: { seq: h.seq, hash: h.frameHash, activateAt: h.activateAt }, changed: false };
+      return { type: 'ack', ack: { seq: h.seq, hash: r.frame.hash, activateAt: h.activateAt }, changed: false };
     }
     this.scheduled = null;
-    const changed = this.show(r.frame, h.seq, r.fullRefresh || h.encoding !== 2);
-    return { type: 'ack', ack: { seq: h.seq, hash: h.frameHash, activateAt: 0 }, changed };
+    const changed = this.show(r.frame, h.seq, r.fullRefresh || !needsBase(h.encoding));
+    return { type: 'ack', ack: { seq: h.seq, hash: r.frame.hash, activateAt: 0 }, changed };
   }
 
   private show(frame: Frame, seq: number, full: boolean): boolean {

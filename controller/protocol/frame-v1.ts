@@ -8,23 +8,43 @@ import { rowBytes, type Frame } from '../../renderer/frame.js';
 
 export const V1_MAGIC = Buffer.from('WGW1', 'ascii');
 export const V1_VERSION = 1;
-export const HEADER_V1_BYTES = 160;
+export const HEADER_V1_BYTES = 116;
 /** bytes of the header the HMAC covers before the payload (everything before the tag) */
-export const HMAC_COVERED_HEADER = 124;
+export const HMAC_COVERED_HEADER = 96;
 export const CHUNK_OVERHEAD = 14;
 export const MIN_MTU = 32;
 export const MAX_MTU = 65_535;
 /** deflate window: 2^12 = 4 KB, as OpenEPaperLink uses; decoders need no more */
 export const WINDOW_BITS = 12;
 export const DISPLAY_ID_BYTES = 32;
+/** frame and base hashes travel as their first 16 bytes (128 bits); the tag is HMAC-SHA256 truncated to 16 bytes */
+export const WIRE_HASH_BYTES = 16;
+export const TAG_BYTES = 16;
 
 export enum Encoding {
   Raw = 0,
+  /** the whole frame */
   Deflate = 1,
+  /** the region XOR the same region of the base frame; outside the region the base stays */
   DeflateXorDelta = 2,
+  /** the region's new content; outside the region the base stays (cheap when a region turns mostly white) */
+  DeflateRegion = 3,
+}
+
+/** Encodings that build on the frame on screen (and so carry a base hash). */
+export function needsBase(e: Encoding): boolean {
+  return e === Encoding.DeflateXorDelta || e === Encoding.DeflateRegion;
 }
 
 export const FLAG_FULL_REFRESH = 0x01;
+
+/** A rectangle of the frame in whole bytes horizontally (x0, w: bytes of a row) and rows vertically. */
+export interface Region {
+  x0: number;
+  w: number;
+  y0: number;
+  h: number;
+}
 
 export interface HeaderV1 {
   version: number;
@@ -37,14 +57,21 @@ export interface HeaderV1 {
   /** unix seconds; 0 = show at once */
   activateAt: number;
   payloadLength: number;
+  /** the part of the frame the payload covers; the whole frame for a full frame */
+  region: Region;
   displayId: string;
-  frameHash: string;
-  /** hex hash of the frame a delta applies to; 64 zeros for a full frame */
-  baseHash: string;
+  /** first 16 bytes of the frame hash, hex */
+  frameHashPrefix: string;
+  /** first 16 bytes of the base frame's hash, hex; zeros for a full frame */
+  baseHashPrefix: string;
   tag: Buffer;
 }
 
-const ZERO_HASH = '0'.repeat(64);
+const ZERO_PREFIX = '0'.repeat(WIRE_HASH_BYTES * 2);
+
+export function hashPrefix(hash: string): string {
+  return hash.slice(0, WIRE_HASH_BYTES * 2);
+}
 
 export function writeHeader(h: Omit<HeaderV1, 'tag' | 'version'>, secret: Buffer, payload: Buffer): Buffer {
   const b = Buffer.alloc(HEADER_V1_BYTES);
@@ -58,16 +85,20 @@ export function writeHeader(h: Omit<HeaderV1, 'tag' | 'version'>, secret: Buffer
   b.writeUInt32BE(h.seq >>> 0, 12);
   b.writeUInt32BE(h.activateAt >>> 0, 16);
   b.writeUInt32BE(h.payloadLength >>> 0, 20);
+  b.writeUInt16BE(h.region.x0, 24);
+  b.writeUInt16BE(h.region.w, 26);
+  b.writeUInt16BE(h.region.y0, 28);
+  b.writeUInt16BE(h.region.h, 30);
   const id = Buffer.from(h.displayId, 'ascii');
   if (id.length > DISPLAY_ID_BYTES) throw new Error(`display id "${h.displayId}" longer than ${DISPLAY_ID_BYTES} bytes`);
-  id.copy(b, 28);
-  Buffer.from(h.frameHash, 'hex').copy(b, 60);
-  Buffer.from(h.baseHash, 'hex').copy(b, 92);
+  id.copy(b, 32);
+  Buffer.from(h.frameHashPrefix, 'hex').copy(b, 64, 0, WIRE_HASH_BYTES);
+  Buffer.from(h.baseHashPrefix, 'hex').copy(b, 80, 0, WIRE_HASH_BYTES);
   const mac = createHmac('sha256', secret);
   mac.update(b.subarray(0, HMAC_COVERED_HEADER));
   mac.update(payload);
-  mac.digest().copy(b, 124);
-  b.writeUInt32BE(crc32(b.subarray(0, 156)) >>> 0, 156);
+  mac.digest().copy(b, 96, 0, TAG_BYTES);
+  b.writeUInt32BE(crc32(b.subarray(0, 112)) >>> 0, 112);
   return b;
 }
 
@@ -76,10 +107,10 @@ export type HeaderParse = { ok: true; header: HeaderV1 } | { ok: false; reason: 
 /** Parses and CRC-checks a header. Authenticity is established later, by the tag over header and payload. */
 export function readHeader(b: Buffer): HeaderParse {
   if (!b.subarray(0, 4).equals(V1_MAGIC)) return { ok: false, reason: 'bad-magic', detail: 'not a v1 frame header' };
-  if ((crc32(b.subarray(0, 156)) >>> 0) !== b.readUInt32BE(156)) return { ok: false, reason: 'bad-crc', detail: 'header CRC-32 mismatch' };
+  if ((crc32(b.subarray(0, 112)) >>> 0) !== b.readUInt32BE(112)) return { ok: false, reason: 'bad-crc', detail: 'header CRC-32 mismatch' };
   const version = b.readUInt8(4);
   if (version !== V1_VERSION) return { ok: false, reason: 'bad-version', detail: `protocol version ${version}` };
-  const idRaw = b.subarray(28, 60);
+  const idRaw = b.subarray(32, 64);
   const nul = idRaw.indexOf(0);
   return {
     ok: true,
@@ -93,10 +124,11 @@ export function readHeader(b: Buffer): HeaderParse {
       seq: b.readUInt32BE(12),
       activateAt: b.readUInt32BE(16),
       payloadLength: b.readUInt32BE(20),
+      region: { x0: b.readUInt16BE(24), w: b.readUInt16BE(26), y0: b.readUInt16BE(28), h: b.readUInt16BE(30) },
       displayId: idRaw.subarray(0, nul === -1 ? idRaw.length : nul).toString('ascii'),
-      frameHash: b.subarray(60, 92).toString('hex'),
-      baseHash: b.subarray(92, 124).toString('hex'),
-      tag: Buffer.from(b.subarray(124, 156)),
+      frameHashPrefix: b.subarray(64, 80).toString('hex'),
+      baseHashPrefix: b.subarray(80, 96).toString('hex'),
+      tag: Buffer.from(b.subarray(96, 112)),
     },
   };
 }
@@ -128,13 +160,46 @@ export function readChunk(c: Buffer): ChunkParse {
   return { ok: true, seq: c.readUInt32BE(0), index, count, data: c.subarray(10, 10 + len) };
 }
 
-export function xorPlanes(a: Uint8Array[], b: Uint8Array[]): Buffer {
-  const out = Buffer.concat(a.map((p) => Buffer.from(p)));
-  let off = 0;
-  for (const p of b) {
-    for (let i = 0; i < p.length; i++) out[off + i] = (out[off + i] ?? 0) ^ (p[i] ?? 0);
-    off += p.length;
-  }
+export function wholeFrame(width: number, height: number): Region {
+  return { x0: 0, w: rowBytes(width), y0: 0, h: height };
+}
+
+/** The smallest region (whole bytes × rows) containing every byte in which any plane of a and b differ; null if equal. */
+export function diffRegion(a: Frame, b: Frame): Region | null {
+  const stride = rowBytes(a.width);
+  let x0 = stride;
+  let x1 = -1;
+  let y0 = a.height;
+  let y1 = -1;
+  a.planes.forEach((pa, i) => {
+    const pb = b.planes[i] as Uint8Array;
+    for (let y = 0; y < a.height; y++) {
+      const row = y * stride;
+      for (let x = 0; x < stride; x++) {
+        if (pa[row + x] !== pb[row + x]) {
+          if (x < x0) x0 = x;
+          if (x > x1) x1 = x;
+          if (y < y0) y0 = y;
+          if (y > y1) y1 = y;
+        }
+      }
+    }
+  });
+  return x1 < 0 ? null : { x0, w: x1 - x0 + 1, y0, h: y1 - y0 + 1 };
+}
+
+/** The bytes of a region, plane after plane, row after row; XORed with `base` when given. */
+export function regionBytes(frame: Frame, region: Region, base?: Frame): Buffer {
+  const stride = rowBytes(frame.width);
+  const out = Buffer.alloc(frame.planes.length * region.w * region.h);
+  let k = 0;
+  frame.planes.forEach((p, i) => {
+    const q = base?.planes[i];
+    for (let y = region.y0; y < region.y0 + region.h; y++) {
+      const row = y * stride + region.x0;
+      for (let x = 0; x < region.w; x++) out[k++] = (p[row + x] ?? 0) ^ (q ? (q[row + x] ?? 0) : 0);
+    }
+  });
   return out;
 }
 
@@ -157,6 +222,7 @@ export interface TransferInput {
 export interface Transfer {
   chunks: Buffer[];
   encoding: Encoding;
+  region: Region;
   /** compressed payload bytes */
   payloadBytes: number;
   /** everything on the wire: header, payload, chunk overhead */
@@ -164,20 +230,32 @@ export interface Transfer {
   baseHash: string | null;
 }
 
-/** Encodes a frame for one display: full or XOR delta against its confirmed frame, whichever is smaller. */
+/**
+ * Encodes a frame for one display: the full frame, or — over the region that changed against its confirmed frame —
+ * the XOR delta or the region's new content; whichever is smallest.
+ */
 export function encodeTransfer(t: TransferInput): Transfer {
   if (t.mtu < MIN_MTU || t.mtu > MAX_MTU) throw new Error(`MTU ${t.mtu} outside ${MIN_MTU}..${MAX_MTU}`);
-  const full = deflate4k(Buffer.concat(t.frame.planes.map((p) => Buffer.from(p))));
-  let payload = full;
+  const whole = wholeFrame(t.frame.width, t.frame.height);
+  let payload = deflate4k(regionBytes(t.frame, whole));
   let encoding = Encoding.Deflate;
-  let baseHash = ZERO_HASH;
+  let region = whole;
+  let basePrefix = ZERO_PREFIX;
   const base = t.base;
   if (base && base.width === t.frame.width && base.height === t.frame.height && base.planes.length === t.frame.planes.length) {
-    const delta = deflate4k(xorPlanes(t.frame.planes, base.planes));
-    if (delta.length < full.length) {
-      payload = delta;
-      encoding = Encoding.DeflateXorDelta;
-      baseHash = base.hash;
+    // An identical frame still gets a (1-byte) region, so a retransmission can be answered; delivery never sends one.
+    const changed = diffRegion(t.frame, base) ?? { x0: 0, w: 1, y0: 0, h: 1 };
+    for (const [e, bytes] of [
+      [Encoding.DeflateXorDelta, regionBytes(t.frame, changed, base)],
+      [Encoding.DeflateRegion, regionBytes(t.frame, changed)],
+    ] as const) {
+      const candidate = deflate4k(bytes);
+      if (candidate.length < payload.length) {
+        payload = candidate;
+        encoding = e;
+        region = changed;
+        basePrefix = hashPrefix(base.hash);
+      }
     }
   }
   const header = writeHeader(
@@ -190,9 +268,10 @@ export function encodeTransfer(t: TransferInput): Transfer {
       seq: t.seq,
       activateAt: t.activateAt ?? 0,
       payloadLength: payload.length,
+      region,
       displayId: t.displayId,
-      frameHash: t.frame.hash,
-      baseHash,
+      frameHashPrefix: hashPrefix(t.frame.hash),
+      baseHashPrefix: basePrefix,
     },
     t.secret,
     payload,
@@ -206,12 +285,14 @@ export function encodeTransfer(t: TransferInput): Transfer {
   return {
     chunks,
     encoding,
+    region,
     payloadBytes: payload.length,
     wireBytes: chunks.reduce((n, c) => n + c.length, 0),
-    baseHash: encoding === Encoding.DeflateXorDelta ? baseHash : null,
+    baseHash: needsBase(encoding) ? (base?.hash ?? null) : null,
   };
 }
 
-export function expectedRawBytes(h: Pick<HeaderV1, 'width' | 'height' | 'planes'>): number {
-  return rowBytes(h.width) * h.height * h.planes;
+/** Bytes the payload inflates to: the region, for every plane. */
+export function expectedRegionBytes(h: Pick<HeaderV1, 'planes' | 'region'>): number {
+  return h.planes * h.region.w * h.region.h;
 }
