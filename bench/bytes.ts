@@ -15,7 +15,7 @@ type Edit = { kind: string; apply: (r: Room, d: Data) => void };
 
 const EDITS: Edit[] = [
   { kind: 'occupant changed', apply: (r, d) => (r.occupantIds = [d.people[(d.rooms.indexOf(r) * 7 + 3) % d.people.length]?.id ?? 'p-mueller']) },
-  { kind: 'notice added', apply: (r, d) => (r.notice = { text: 'Heute wegen Krankheit geschlossen.', redirectRoomId: d.rooms[(d.rooms.indexOf(r) + 1) % d.rooms.length]?.id ?? null }) },
+  { kind: 'notice added', apply: (r, d) => (r.notice = { text: 'Heute wegen Krankheit geschlossen.', redirectRoomId: d.rooms[(d.rooms.indexOf(r) + 1) % d.rooms.length]?.id ?? null, from: null, until: null }) },
   { kind: 'notice removed', apply: (r) => (r.notice = null) },
   { kind: 'office hours changed', apply: (r) => (r.officeHours = 'Mo, Mi, Fr 9–12 Uhr · Do 14–18 Uhr') },
   // One time in the line changes (closing an hour earlier), e.g. "8–12 Uhr" → "8–11 Uhr"; the rest stays.

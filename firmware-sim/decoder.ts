@@ -68,6 +68,11 @@ export class TransferDecoder {
 
   constructor(private readonly target: () => DecoderTarget) {}
 
+  /** A transfer is in progress (a sleepy display stays awake until it ends). */
+  get busy(): boolean {
+    return this.t !== null;
+  }
+
   /** Aborts any transfer in progress (reboot, power loss: RAM is gone). */
   reset(): void {
     this.t?.inflater?.destroy();

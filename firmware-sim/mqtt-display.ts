@@ -1,9 +1,13 @@
 // A simulated display on Wi-Fi: the SimDevice core behind an MQTT client that connects like a real one
-// (availability with last will, hello on every connect, frames in, ack/nak out).
+// (availability with last will, hello on connect, frames in, ack/nak out). A battery display sleeps: it wakes every
+// check-in interval, says so (availability "online" + check-in), listens a moment — longer while a transfer is
+// coming in — then says "asleep" and turns its radio off: frames sent while it sleeps never reach it.
 import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../controller/protocol/topics.js';
+import type { CheckIn } from '../controller/protocol/topics.js';
+import { systemClock, type Clock } from '../controller/clock.js';
 import type { PanelProfile } from '../renderer/panels.js';
 import { SimDevice } from './device.js';
 import { FaultyLink, NO_FAULTS, seededRandom, type SimFaults } from './faults.js';
@@ -22,11 +26,22 @@ export interface MqttSimOptions {
   faults?: Partial<SimFaults>;
   /** seed for the fault generator */
   seed?: number;
+  /** time base (tests: a simulated clock shared with the controller) */
+  clock?: Clock;
+  /** sleep between check-ins, seconds, until the controller sets it; null/absent: always listening */
+  checkInSeconds?: number | null;
+  /** how long it listens after a check-in, ms (default 2000) */
+  listenMs?: number;
+  /** its clock's drift, ppm, and initial error, ms */
+  driftPpm?: number;
+  clockOffsetMs?: number;
 }
 
 export interface MqttSimEvents {
   displayed: [hash: string];
   refused: [reason: string];
+  checkin: [checkIn: CheckIn];
+  sleep: [];
 }
 
 export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
@@ -34,16 +49,45 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
   readonly link: FaultyLink;
   private client: MqttClient | null = null;
   private readonly t: ReturnType<typeof topics>;
+  private readonly clock: Clock;
+  private awake = true;
+  private wakeTimer: { cancel(): void } | null = null;
+  private sleepTimer: { cancel(): void } | null = null;
+  /** frame chunks that arrived while the radio was off */
+  missedAsleep = 0;
+  checkIns = 0;
+  /** control messages received (accepted or not) */
+  controlMessages = 0;
 
   constructor(readonly opts: MqttSimOptions) {
     super();
-    this.device = new SimDevice({ id: opts.id, panel: opts.panel, secret: opts.secret, batteryMv: opts.batteryMv });
+    this.clock = opts.clock ?? systemClock;
+    this.device = new SimDevice({
+      id: opts.id,
+      panel: opts.panel,
+      secret: opts.secret,
+      batteryMv: opts.batteryMv,
+      clock: this.clock,
+      driftPpm: opts.driftPpm,
+      clockOffsetMs: opts.clockOffsetMs,
+      onShow: (hash) => this.emit('displayed', hash),
+    });
+    if (opts.checkInSeconds) this.device.checkInSeconds = opts.checkInSeconds;
     this.t = topics(opts.prefix ?? 'wegweiser');
     this.link = new FaultyLink({ ...NO_FAULTS, ...opts.faults }, seededRandom(opts.seed ?? 1));
   }
 
   get id(): string {
     return this.opts.id;
+  }
+
+  /** Its radio is on (always, for an always-listening display). */
+  get isAwake(): boolean {
+    return this.awake;
+  }
+
+  get sleepy(): boolean {
+    return (this.device.checkInSeconds ?? 0) > 0;
   }
 
   async start(): Promise<void> {
@@ -58,7 +102,6 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       will: { topic: this.t.availability(id), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     this.client = client;
-    // Handlers before subscribing, or a message arriving with the SUBACK could be missed.
     // Chunks are processed strictly in arrival order, one at a time, as a device's radio task would.
     let queue: Promise<void> = Promise.resolve();
     const handle = async (chunk: Buffer) => {
@@ -77,14 +120,24 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       }
     };
     client.on('message', (topic, payload) => {
+      if (topic === this.t.control(id)) {
+        this.controlMessages++;
+        this.device.applyControl(payload);
+        return;
+      }
       if (topic !== this.t.frame(id)) return;
+      if (!this.awake) {
+        this.missedAsleep++;
+        return;
+      }
       for (const chunk of this.link.incoming(payload)) queue = queue.then(() => handle(chunk));
     });
     client.on('connect', () => {
-      client.subscribe(this.t.frame(id), { qos: 1 }, (err) => {
+      client.subscribe([this.t.frame(id), this.t.control(id)], { qos: 1 }, (err) => {
         if (err) return;
-        client.publish(this.t.availability(id), 'online', { qos: 1, retain: true });
         client.publish(this.t.hello(id), JSON.stringify(this.device.hello()), { qos: 1 });
+        if (this.sleepy) this.wake('boot');
+        else client.publish(this.t.availability(id), 'online', { qos: 1, retain: true });
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -99,6 +152,39 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       client.once('connect', onConnect);
       client.once('error', onError);
     });
+  }
+
+  private wake(reason: CheckIn['wakeReason']): void {
+    const client = this.client;
+    if (!client) return;
+    this.wakeTimer = null;
+    this.awake = true;
+    this.checkIns++;
+    const listenMs = this.opts.listenMs ?? 2000;
+    const c = this.device.checkIn(reason, listenMs, this.device.checkInSeconds ?? 60);
+    client.publish(this.t.availability(this.id), 'online', { qos: 1, retain: true });
+    client.publish(this.t.checkin(this.id), JSON.stringify(c), { qos: 1 });
+    this.emit('checkin', c);
+    this.sleepTimer?.cancel();
+    this.sleepTimer = this.clock.setTimeout(() => this.trySleep(listenMs * 10), listenMs);
+  }
+
+  /** Sleeps unless a transfer is still coming in (then waits for it, up to `graceMs`). */
+  private trySleep(graceMs: number): void {
+    const client = this.client;
+    if (!client) return;
+    if (this.device.decoder.busy && graceMs > 0) {
+      this.sleepTimer = this.clock.setTimeout(() => this.trySleep(graceMs - 250), 250);
+      return;
+    }
+    this.sleepTimer = null;
+    if (!this.sleepy) return; // the controller made it an always-listening display meanwhile
+    this.awake = false;
+    this.device.decoder.reset();
+    client.publish(this.t.availability(this.id), 'asleep', { qos: 1, retain: true });
+    this.emit('sleep');
+    const seconds = this.device.checkInSeconds ?? 60;
+    this.wakeTimer = this.clock.setTimeout(() => this.wake('timer'), seconds * 1000);
   }
 
   /** Resolves when the display shows the frame with this hash (at once if it already does). */
@@ -128,6 +214,8 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
 
   /** Graceful shutdown: says "offline" itself (a crash would leave that to the last will). */
   async stop(): Promise<void> {
+    this.wakeTimer?.cancel();
+    this.sleepTimer?.cancel();
     const client = this.client;
     if (!client) return;
     this.client = null;

@@ -43,7 +43,10 @@ export const RoomPatchBody = z.strictObject({
     .strictObject({
       text: userText(LIMITS.notice, { multiline: true, min: 1 }),
       redirectRoomId: Id.nullable().default(null),
+      from: z.iso.datetime({ offset: true, message: 'an ISO date-time with offset, e.g. 2026-11-24T08:00:00+01:00' }).nullable().default(null),
+      until: z.iso.datetime({ offset: true, message: 'an ISO date-time with offset, e.g. 2026-11-24T18:00:00+01:00' }).nullable().default(null),
     })
+    .refine((n) => n.from === null || n.until === null || Date.parse(n.until) > Date.parse(n.from), { message: 'must be after "from"', path: ['until'] })
     .nullable()
     .optional(),
 });

@@ -3,7 +3,8 @@
 // ack timeout, retries with exponential backoff and jitter, a full frame when the display's base is not ours, and
 // a resend after a reboot (hello).
 import type { AppContext } from '../context.js';
-import type { Ack, Hello, Nak } from '../protocol/topics.js';
+import type { Ack, CheckIn, Hello, Nak, Telemetry } from '../protocol/topics.js';
+import { encodeControl } from '../protocol/control.js';
 import { encodeTransfer, Encoding } from '../protocol/frame-v1.js';
 import type { DisplayEventHandler, FrameTransport } from '../gateways/transport.js';
 import type { SecretStore } from '../store/secrets.js';
@@ -17,6 +18,7 @@ interface InFlight {
   seq: number;
   hash: string;
   bytes: number;
+  sentAt: number;
   timer: { cancel(): void };
 }
 
@@ -39,6 +41,13 @@ interface State {
   bytesSent: number;
   /** the last transfer sent and not acknowledged: a retry of the same frame reuses its sequence number */
   unacked: { seq: number; hash: string } | null;
+  /** the frame to show at a future moment (pre-rendered), and whether the display acknowledged holding it */
+  scheduled: { frame: Frame; activateAt: number } | null;
+  scheduledConfirmed: string | null;
+  rssi: number | null;
+  temperatureC: number | null;
+  wakeReason: string | null;
+  nextCheckInAt: number | null;
 }
 
 export class Delivery implements DisplayEventHandler {
@@ -96,13 +105,20 @@ export class Delivery implements DisplayEventHandler {
         attempts: 0,
         failed: false,
         nextSeq: 1,
-        availability: 'unknown',
+        // A display that sleeps is not sent anything until it reports in.
+        availability: this.ctx.store.display(id).checkInSeconds ? 'asleep' : 'unknown',
         lastSeen: null,
         lastError: null,
         firmware: null,
         batteryMv: null,
         bytesSent: 0,
         unacked: null,
+        scheduled: null,
+        scheduledConfirmed: null,
+        rssi: null,
+        temperatureC: null,
+        wakeReason: null,
+        nextCheckInAt: null,
       };
       this.states.set(id, s);
     }
@@ -132,6 +148,14 @@ export class Delivery implements DisplayEventHandler {
       lastSeen: iso(s?.lastSeen ?? null),
       bytesSent: s?.bytesSent ?? 0,
       warnings: s?.desired?.warnings ?? [],
+      checkInSeconds: display.checkInSeconds,
+      nextCheckInAt: iso(s?.nextCheckInAt ?? null),
+      rssi: s?.rssi ?? null,
+      temperatureC: s?.temperatureC ?? null,
+      wakeReason: s?.wakeReason ?? null,
+      scheduledHash: s?.scheduled?.frame.hash ?? null,
+      scheduledAt: iso(s?.scheduled?.activateAt ?? null),
+      scheduledConfirmed: s?.scheduled !== null && s?.scheduled !== undefined && s.scheduledConfirmed === s.scheduled.frame.hash,
     };
   }
 
@@ -176,6 +200,17 @@ export class Delivery implements DisplayEventHandler {
     const same = s.desired?.frame.hash === frame.hash;
     s.desired = { frame, warnings };
     if (same) return;
+    const now = this.ctx.clock.now();
+    if (s.scheduled?.frame.hash === frame.hash && s.scheduledConfirmed === frame.hash && now >= s.scheduled.activateAt) {
+      // The display held this frame and switched to it on its own clock: confirmed without sending anything.
+      s.confirmedHash = frame.hash;
+      s.confirmedAt = s.scheduled.activateAt;
+      s.scheduled = null;
+      s.scheduledConfirmed = null;
+    } else if (s.scheduled && now >= s.scheduled.activateAt) {
+      s.scheduled = null;
+      s.scheduledConfirmed = null;
+    }
     this.frames.put(frame).catch((err: Error) => this.ctx.log.error({ display: id, err: err.message }, 'could not store frame'));
     s.attempts = 0;
     s.failed = false;
@@ -192,11 +227,15 @@ export class Delivery implements DisplayEventHandler {
     const want = s.desired;
     const transport = this.transport;
     if (!want || !transport) return;
-    if (s.availability === 'offline' || s.failed || s.retryTimer) return;
+    // Nothing goes to a display that cannot hear it: offline, or asleep until its next check-in.
+    if (s.availability === 'offline' || s.availability === 'asleep' || s.failed || s.retryTimer) return;
     // After a transfer that was never acknowledged, the display may show that frame instead of the confirmed one:
     // only an ack or a hello makes "confirmed" certain again, so until then a desired frame equal to it is sent too
     // (a near-empty delta if the display does show it; a base-mismatch nak and a full frame if it does not).
-    if (want.frame.hash === s.confirmedHash && !s.unacked) return;
+    if (want.frame.hash === s.confirmedHash && !s.unacked) {
+      this.pumpScheduled(s);
+      return;
+    }
     if (s.inflight?.hash === want.frame.hash) return;
     s.inflight?.timer.cancel();
     // Retrying the same frame keeps its sequence number: if only the ack was lost, the display recognises the
@@ -214,7 +253,7 @@ export class Delivery implements DisplayEventHandler {
       mtu: this.ctx.config.delivery.mtu,
     });
     const timer = this.ctx.clock.setTimeout(() => this.onTimeout(s.id, seq), this.ctx.config.delivery.ackTimeoutMs);
-    s.inflight = { seq, hash: want.frame.hash, bytes: t.wireBytes, timer };
+    s.inflight = { seq, hash: want.frame.hash, bytes: t.wireBytes, sentAt: this.ctx.clock.now(), timer };
     s.bytesSent += t.wireBytes;
     this.ctx.log.debug(
       { display: s.id, seq, hash: want.frame.hash.slice(0, 12), encoding: Encoding[t.encoding], bytes: t.wireBytes, chunks: t.chunks.length, attempt: s.attempts },
@@ -224,6 +263,49 @@ export class Delivery implements DisplayEventHandler {
       this.ctx.log.warn({ display: s.id, seq, err: err.message }, 'delivery failed: could not publish frame');
       this.fail(s, seq, `publish failed: ${err.message}`);
     });
+  }
+
+  /** With the present frame confirmed: hand the display the next scheduled frame, if it does not hold it yet. */
+  private pumpScheduled(s: State): void {
+    const next = s.scheduled;
+    const transport = this.transport;
+    if (!next || !transport || s.inflight || s.scheduledConfirmed === next.frame.hash) return;
+    if (next.activateAt <= this.ctx.clock.now()) return;
+    const base = s.confirmedHash ? this.frames.cached(s.confirmedHash) : null;
+    const seq = s.nextSeq++;
+    s.attempts++;
+    const t = encodeTransfer({
+      displayId: s.id,
+      seq,
+      frame: next.frame,
+      base,
+      secret: this.secrets.frameKey(s.id),
+      mtu: this.ctx.config.delivery.mtu,
+      activateAt: Math.ceil(next.activateAt / 1000),
+      fullRefresh: true,
+    });
+    const timer = this.ctx.clock.setTimeout(() => this.onTimeout(s.id, seq), this.ctx.config.delivery.ackTimeoutMs);
+    s.inflight = { seq, hash: next.frame.hash, bytes: t.wireBytes, sentAt: this.ctx.clock.now(), timer };
+    s.bytesSent += t.wireBytes;
+    this.ctx.log.debug({ display: s.id, seq, activateAt: new Date(next.activateAt).toISOString(), bytes: t.wireBytes }, 'sending scheduled frame');
+    transport.sendChunks(s.id, t.chunks).catch((err: Error) => this.fail(s, seq, `publish failed: ${err.message}`));
+  }
+
+  /** The frame this display should show from `at` (ms) on by itself; null clears it. */
+  setScheduled(id: string, frame: Frame | null, at: number): void {
+    const s = this.state(id);
+    if (!s) return;
+    if (!frame) {
+      if (!s.scheduled) return;
+      s.scheduled = null;
+      s.scheduledConfirmed = null;
+    } else {
+      if (s.scheduled?.frame.hash === frame.hash && s.scheduled.activateAt === at) return;
+      this.frames.put(frame).catch((err: Error) => this.ctx.log.error({ display: id, err: err.message }, 'could not store frame'));
+      s.scheduled = { frame, activateAt: at };
+    }
+    this.pump(s);
+    this.publish(s);
   }
 
   private backoff(attempt: number): number {
@@ -307,6 +389,17 @@ export class Delivery implements DisplayEventHandler {
       this.ctx.log.debug({ display: id, seq: ack.seq }, 'ack for a transfer no longer in flight');
     }
     if (s.unacked && ack.seq >= s.unacked.seq) s.unacked = null;
+    if (ack.activateAt > 0) {
+      // It holds the frame for later; what it shows now is unchanged.
+      s.scheduledConfirmed = ack.hash;
+      s.lastError = null;
+      s.attempts = 0;
+      s.failed = false;
+      this.pump(s);
+      this.publish(s);
+      return;
+    }
+    s.scheduledConfirmed = null; // a frame shown now replaces anything the display held for later
     s.confirmedHash = ack.hash;
     s.confirmedAt = this.ctx.clock.now();
     s.lastError = null;
@@ -337,17 +430,73 @@ export class Delivery implements DisplayEventHandler {
     }
   }
 
-  onAvailability(id: string, online: boolean): void {
+  onAvailability(id: string, availability: 'online' | 'asleep' | 'offline'): void {
     const s = this.state(id);
     if (!s) return;
-    s.availability = online ? 'online' : 'offline';
-    if (!online) {
+    s.availability = availability;
+    if (availability !== 'online') {
       s.inflight?.timer.cancel();
       s.inflight = null;
       s.retryTimer?.cancel();
       s.retryTimer = null;
     }
+    if (availability === 'online') this.pump(s);
     this.publish(s);
+  }
+
+  onCheckIn(id: string, c: CheckIn): void {
+    const s = this.state(id);
+    if (!s) {
+      this.ctx.log.warn({ display: id }, 'refused check-in: unknown display id');
+      return;
+    }
+    const now = this.ctx.clock.now();
+    s.lastSeen = now;
+    s.availability = 'online';
+    s.batteryMv = c.batteryMv;
+    s.rssi = c.rssi;
+    s.temperatureC = c.temperatureC;
+    s.wakeReason = c.wakeReason;
+    s.nextCheckInAt = now + c.sleepSeconds * 1000;
+    // Like a hello, a check-in says what the display shows and holds: that is the truth now. A transfer sent moments
+    // ago (after the hello that came with this wake) is still on its way and is left to arrive.
+    if (c.lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, c.lastSeq + 1);
+    const fresh = s.inflight !== null && now - s.inflight.sentAt < this.ctx.config.delivery.ackTimeoutMs;
+    if (!fresh) {
+      s.unacked = null;
+      s.inflight?.timer.cancel();
+      s.inflight = null;
+    }
+    s.retryTimer?.cancel();
+    s.retryTimer = null;
+    s.failed = false;
+    s.attempts = 0;
+    if (c.shownHash !== s.confirmedHash) {
+      s.confirmedHash = c.shownHash;
+      if (c.shownHash === s.desired?.frame.hash) s.confirmedAt = now;
+    }
+    s.scheduledConfirmed = c.scheduledHash;
+    // Its clock and interval: corrected when off by more than 100 ms, or not the configured interval.
+    const interval = this.ctx.store.display(id).checkInSeconds ?? 0;
+    if (Math.abs(c.time - now) > 100 || c.sleepSeconds !== interval) this.sendControl(s, interval, c.time);
+    this.prune();
+    this.pump(s);
+    this.publish(s);
+  }
+
+  onTelemetry(id: string, t: Telemetry): void {
+    const s = this.state(id);
+    if (!s) return;
+    s.lastSeen = this.ctx.clock.now();
+    s.batteryMv = t.batteryMv;
+    s.rssi = t.rssi;
+    s.temperatureC = t.temperatureC;
+    this.publish(s);
+  }
+
+  private sendControl(s: State, checkInSeconds: number, echo: number): void {
+    const msg = encodeControl({ time: this.ctx.clock.now(), checkInSeconds, echo }, this.secrets.frameKey(s.id));
+    this.transport?.sendControl(s.id, msg).catch((err: Error) => this.ctx.log.warn({ display: s.id, err: err.message }, 'could not send control message'));
   }
 
   async stop(): Promise<void> {

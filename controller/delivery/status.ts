@@ -3,8 +3,8 @@
 export interface DisplayStatus {
   id: string;
   roomId: string | null;
-  /** from the display's availability topic: retained "online", last will "offline" */
-  availability: 'online' | 'offline' | 'unknown';
+  /** from the display's availability topic: "online", "asleep" (until its next check-in), last will "offline" */
+  availability: 'online' | 'asleep' | 'offline' | 'unknown';
   desiredHash: string | null;
   confirmedHash: string | null;
   /** ISO time of the last ack that confirmed the desired frame */
@@ -26,4 +26,14 @@ export interface DisplayStatus {
   lastSeen: string | null;
   /** layout warnings for the desired frame (text shortened or left out) */
   warnings: string[];
+  /** configured check-in interval (null: always listening) and when the next check-in is expected */
+  checkInSeconds: number | null;
+  nextCheckInAt: string | null;
+  rssi: number | null;
+  temperatureC: number | null;
+  wakeReason: string | null;
+  /** a pre-rendered frame for a future moment, and whether the display holds it */
+  scheduledHash: string | null;
+  scheduledAt: string | null;
+  scheduledConfirmed: boolean;
 }

@@ -38,7 +38,14 @@ export const Service = z.strictObject({
   synonyms: z.array(z.string()),
   version: z.number().int().nonnegative(),
 });
-export const Notice = z.strictObject({ text: z.string().min(1), redirectRoomId: Id.nullable() });
+export const Notice = z.strictObject({
+  text: z.string().min(1),
+  redirectRoomId: Id.nullable(),
+  /** shown from this time (ISO, inclusive); null: already */
+  from: z.iso.datetime({ offset: true }).nullable().default(null),
+  /** shown until this time (ISO, exclusive); null: until removed */
+  until: z.iso.datetime({ offset: true }).nullable().default(null),
+});
 export const Room = z.strictObject({
   id: Id,
   floorId: Id,
@@ -56,6 +63,8 @@ export const Display = z.strictObject({
   id: Id,
   panel: z.enum(PANEL_IDS),
   roomId: Id.nullable(),
+  /** battery displays sleep and check in every so many seconds; null: always listening (mains powered) */
+  checkInSeconds: z.number().int().min(10).max(86_400).nullable().default(null),
 });
 
 export const Data = z

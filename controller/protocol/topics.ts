@@ -20,10 +20,16 @@ export function topics(prefix: string) {
     ack: (id: string) => `${prefix}/display/${id}/ack`,
     /** display → controller: JSON Nak */
     nak: (id: string) => `${prefix}/display/${id}/nak`,
-    /** display availability: retained "online", last will "offline" */
+    /** display availability: retained "online" / "asleep", last will "offline" */
     availability: (id: string) => `${prefix}/display/${id}/availability`,
+    /** display → controller: JSON CheckIn, every time a sleepy display wakes */
+    checkin: (id: string) => `${prefix}/display/${id}/checkin`,
+    /** display → controller: JSON Telemetry, now and then from always-listening displays */
+    telemetry: (id: string) => `${prefix}/display/${id}/telemetry`,
+    /** controller → display: binary control message (time sync, check-in interval) */
+    control: (id: string) => `${prefix}/display/${id}/control`,
     /** subscription patterns for the controller */
-    allDisplays: (leaf: 'hello' | 'ack' | 'nak' | 'availability') => `${prefix}/display/+/${leaf}`,
+    allDisplays: (leaf: 'hello' | 'ack' | 'nak' | 'availability' | 'checkin' | 'telemetry') => `${prefix}/display/+/${leaf}`,
   } as const;
 }
 
@@ -92,5 +98,33 @@ export type Ack = z.infer<typeof Ack>;
 export type Nak = z.infer<typeof Nak>;
 export type NakReason = z.infer<typeof NakReason>;
 
-export type Availability = 'online' | 'offline';
+export const TelemetryFields = {
+  batteryMv: z.number().int().nonnegative().max(10_000),
+  /** received signal strength, dBm */
+  rssi: z.number().int().min(-130).max(0),
+  temperatureC: z.number().min(-40).max(100),
+};
+
+export const Telemetry = z.strictObject(TelemetryFields);
+
+export const WakeReason = z.enum(['timer', 'boot', 'button']);
+
+export const CheckIn = z.strictObject({
+  ...TelemetryFields,
+  shownHash: Hash.nullable(),
+  scheduledHash: Hash.nullable(),
+  lastSeq: z.number().int().nonnegative().nullable(),
+  wakeReason: WakeReason,
+  /** how long it listens now before sleeping again */
+  listenMs: z.number().int().min(100).max(120_000),
+  /** when it will check in next, in seconds from now */
+  sleepSeconds: z.number().int().min(1).max(86_400),
+  /** its clock, unix ms (the controller corrects drift with a control message) */
+  time: z.number().int().nonnegative(),
+});
+
+export type Telemetry = z.infer<typeof Telemetry>;
+export type CheckIn = z.infer<typeof CheckIn>;
+
+export type Availability = 'online' | 'asleep' | 'offline';
 export type BridgeState = 'online' | 'offline';

@@ -2,14 +2,19 @@
 import type { DoorSignContent, SignContent } from '../../renderer/content.js';
 import type { Data, Display } from '../domain/model.js';
 
-export function composeDoorSign(data: Readonly<Data>, roomId: string): DoorSignContent {
+/** Whether a notice is shown at `now` (ms): from ≤ now < until, open ends allowed. */
+export function noticeActive(n: { from: string | null; until: string | null }, now: number): boolean {
+  return (n.from === null || Date.parse(n.from) <= now) && (n.until === null || now < Date.parse(n.until));
+}
+
+export function composeDoorSign(data: Readonly<Data>, roomId: string, now: number = Date.now()): DoorSignContent {
   const room = data.rooms.find((r) => r.id === roomId);
   if (!room) throw new Error(`room "${roomId}" not found`);
   const unit = room.unitId ? data.units.find((u) => u.id === room.unitId) : undefined;
   const byId = <T extends { id: string }>(xs: readonly T[], ids: readonly string[]) =>
     ids.map((id) => xs.find((x) => x.id === id)).filter((x): x is T => x !== undefined);
   let notice: DoorSignContent['notice'] = null;
-  if (room.notice) {
+  if (room.notice && noticeActive(room.notice, now)) {
     const target = room.notice.redirectRoomId ? data.rooms.find((r) => r.id === room.notice?.redirectRoomId) : undefined;
     notice = { text: room.notice.text, redirect: target ? { number: target.number, name: target.name } : null };
   }
@@ -25,9 +30,9 @@ export function composeDoorSign(data: Readonly<Data>, roomId: string): DoorSignC
   };
 }
 
-/** The content for one display; a display not assigned to a room says so instead of showing stale content. */
-export function composeForDisplay(data: Readonly<Data>, display: Display): SignContent {
-  if (display.roomId) return composeDoorSign(data, display.roomId);
+/** The content for one display at `now`; a display not assigned to a room says so instead of showing stale content. */
+export function composeForDisplay(data: Readonly<Data>, display: Display, now: number): SignContent {
+  if (display.roomId) return composeDoorSign(data, display.roomId, now);
   return {
     kind: 'door',
     roomNumber: '—',
@@ -38,4 +43,17 @@ export function composeForDisplay(data: Readonly<Data>, display: Display): SignC
     officeHours: '',
     notice: null,
   };
+}
+
+/** Future moments (ms, ascending) after `now` at which this display's content may change by itself. */
+export function transitions(data: Readonly<Data>, display: Display, now: number): number[] {
+  const room = display.roomId ? data.rooms.find((r) => r.id === display.roomId) : undefined;
+  const out: number[] = [];
+  for (const t of [room?.notice?.from, room?.notice?.until]) {
+    if (t) {
+      const ms = Date.parse(t);
+      if (ms > now) out.push(ms);
+    }
+  }
+  return out.sort((a, b) => a - b);
 }

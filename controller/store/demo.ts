@@ -117,7 +117,7 @@ export function demoData(): Data {
   }));
   // One realistic notice out of the box: counter 3 is unstaffed today.
   const counter3 = roomRecords.find((r) => r.id === 'r-0.05');
-  if (counter3) counter3.notice = { text: 'Schalter 3 ist heute geschlossen.', redirectRoomId: 'r-0.04' };
+  if (counter3) counter3.notice = { text: 'Schalter 3 ist heute geschlossen.', redirectRoomId: 'r-0.04', from: null, until: null };
   return {
     schemaVersion: SCHEMA_VERSION,
     buildings: [{ id: 'b-techrathaus', name: 'Technisches Rathaus', address: 'Prager Straße 118, 04317 Leipzig' }],
@@ -130,6 +130,6 @@ export function demoData(): Data {
     people: people.map(([id, name, title, unitId]) => ({ id, name, title, unitId, version: 1 })),
     services: services.map(([id, nameDe, nameEn, synonyms]) => ({ id, nameDe, nameEn, synonyms, version: 1 })),
     rooms: roomRecords,
-    displays: roomRecords.map((r) => ({ id: `ds-${r.number.replace('.', '-')}`, panel: 'epd-7in5-bw' as const, roomId: r.id })),
+    displays: roomRecords.map((r) => ({ id: `ds-${r.number.replace('.', '-')}`, panel: 'epd-7in5-bw' as const, roomId: r.id, checkInSeconds: null })),
   };
 }

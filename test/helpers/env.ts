@@ -10,6 +10,7 @@ import { defaultConfig, mergeConfig, type Config, type ConfigInput } from '../..
 import { startController, type Controller } from '../../controller/main.js';
 import { DATA_FILE } from '../../controller/store/store.js';
 import type { Data } from '../../controller/domain/model.js';
+import type { Clock } from '../../controller/clock.js';
 
 export async function tempDir(prefix = 'wegweiser-test-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
@@ -47,10 +48,10 @@ export function testConfig(dataDir: string, over: ConfigInput = {}): Config {
   );
 }
 
-export async function startTestController(dataDir: string, over: ConfigInput = {}, logger?: Logger): Promise<Controller> {
+export async function startTestController(dataDir: string, over: ConfigInput = {}, logger?: Logger, clock?: Clock): Promise<Controller> {
   const config = testConfig(dataDir, over);
   const log = logger ?? pino({ level: process.env.WEGWEISER_TEST_LOG ?? 'silent' });
-  return startController(config, { log });
+  return startController(config, { log, ...(clock ? { clock } : {}) });
 }
 
 /** Waits until `check` returns a truthy value; polls, bounded by `timeoutMs`. */

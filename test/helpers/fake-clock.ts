@@ -20,6 +20,13 @@ export class FakeClock implements Clock {
     return { cancel: () => (this.timers = this.timers.filter((x) => x.id !== id)) };
   }
 
+  /** When the next timer is due (ms), or null when none is set. */
+  nextAt(): number | null {
+    let at: number | null = null;
+    for (const t of this.timers) if (at === null || t.at < at) at = t.at;
+    return at;
+  }
+
   /** Moves time forward, firing due timers in order (including ones they schedule). */
   advance(ms: number): void {
     const end = this.t + ms;

@@ -43,12 +43,15 @@ describe('delivery', () => {
     const ctx: AppContext = { config, clock, log, bus, store };
     const secrets = await SecretStore.open(t.dir, ['ds-a', 'ds-b', 'ds-c']);
     delivery = new Delivery(ctx, secrets, await FrameStore.open(t.dir), await DeliveryRecords.open(t.dir, log), () => 1);
-    device = new SimDevice({ id: 'ds-a', panel, secret: secrets.frameKey('ds-a'), now: () => clock.now() });
+    device = new SimDevice({ id: 'ds-a', panel, secret: secrets.frameKey('ds-a'), clock });
     sent = [];
     delivery.attach({
       sendChunks: async (_id, chunks) => {
         const c = readChunk(chunks[0] as Buffer);
         sent.push({ seq: c.ok ? c.seq : -1, chunks });
+      },
+      sendControl: async (_id, message) => {
+        device.applyControl(message);
       },
     });
     delivery.onHello('ds-a', device.hello());

@@ -91,7 +91,7 @@ describe('store', () => {
 
   it('refuses unknown references with the field at fault', async () => {
     const s = await open(await dir());
-    const err = (await s.updateRoom('r-a', { occupantIds: ['p-1', 'p-nobody'], notice: { text: 'x', redirectRoomId: 'r-a' } }).catch((e: unknown) => e)) as AppError;
+    const err = (await s.updateRoom('r-a', { occupantIds: ['p-1', 'p-nobody'], notice: { text: 'x', redirectRoomId: 'r-a', from: null, until: null } }).catch((e: unknown) => e)) as AppError;
     expect(err.status).toBe(400);
     expect(err.issues.map((i) => i.field)).toEqual(['occupantIds.1', 'notice.redirectRoomId']);
     expect(s.room('r-a').occupantIds).toEqual(['p-1']);

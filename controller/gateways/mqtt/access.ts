@@ -11,7 +11,7 @@ import { DisplayIdPattern } from '../../protocol/topics.js';
 /** Topics a display publishes (its own id only). */
 export const DISPLAY_WRITES = ['hello', 'ack', 'nak', 'availability', 'checkin', 'telemetry'] as const;
 /** Topics a display reads (its own id only). */
-export const DISPLAY_READS = ['frame'] as const;
+export const DISPLAY_READS = ['frame', 'control'] as const;
 
 export class MqttAccess {
   constructor(

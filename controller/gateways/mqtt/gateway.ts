@@ -4,7 +4,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { Ack, Hello, Nak, parseDisplayTopic, topics, type Topics } from '../../protocol/topics.js';
+import { Ack, CheckIn, Hello, Nak, Telemetry, parseDisplayTopic, topics, type Topics } from '../../protocol/topics.js';
 import type { DisplayEventHandler, FrameTransport } from '../transport.js';
 
 const MAX_JSON_BYTES = 4096;
@@ -38,7 +38,7 @@ export class MqttGateway implements FrameTransport {
       // On every (re)connect: brokers may have lost retained state, so publish it again, and resubscribe.
       client.publish(this.t.bridgeState, 'online', { qos: 1, retain: true });
       client.subscribe(
-        (['hello', 'ack', 'nak', 'availability'] as const).map((l) => this.t.allDisplays(l)),
+        (['hello', 'ack', 'nak', 'availability', 'checkin', 'telemetry'] as const).map((l) => this.t.allDisplays(l)),
         { qos: 1 },
         (err) => err && log.error({ err: err.message }, 'MQTT subscribe failed'),
       );
@@ -105,10 +105,20 @@ export class MqttGateway implements FrameTransport {
         if (nak) this.handler.onNak(id, nak);
         return;
       }
+      case 'checkin': {
+        const c = this.parse(CheckIn, id, leaf, payload);
+        if (c) this.handler.onCheckIn(id, c);
+        return;
+      }
+      case 'telemetry': {
+        const tm = this.parse(Telemetry, id, leaf, payload);
+        if (tm) this.handler.onTelemetry(id, tm);
+        return;
+      }
       case 'availability': {
         const s = payload.toString('utf8');
-        if (s === 'online' || s === 'offline') this.handler.onAvailability(id, s === 'online');
-        else if (payload.length > 0) this.ctx.log.warn({ display: id }, 'refused availability: expected online or offline');
+        if (s === 'online' || s === 'offline' || s === 'asleep') this.handler.onAvailability(id, s);
+        else if (payload.length > 0) this.ctx.log.warn({ display: id }, 'refused availability: expected online, asleep or offline');
         return;
       }
     }
@@ -119,6 +129,12 @@ export class MqttGateway implements FrameTransport {
     if (!client) throw new Error('MQTT gateway not started');
     // mqtt.js sends in call order; QoS 1 on one topic keeps that order to the one subscriber.
     await Promise.all(chunks.map((c) => client.publishAsync(this.t.frame(displayId), c, { qos: 1, retain: false })));
+  }
+
+  async sendControl(displayId: string, message: Buffer): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('MQTT gateway not started');
+    await client.publishAsync(this.t.control(displayId), message, { qos: 1, retain: false });
   }
 
   async stop(): Promise<void> {
