@@ -36,7 +36,18 @@ export const Config = z.strictObject({
     retryMaxMs: z.number().int().nonnegative(),
     /** largest chunk on the wire, header included (docs/protocol.md) */
     mtu: z.number().int().min(32).max(65_535),
+    /** local hour (0–23) at which every display gets a full refresh against ghosting; null: never */
+    fullRefreshHour: z.number().int().min(0).max(23).nullable(),
   }),
+  /** the site's time zone (IANA name), for local hours */
+  timezone: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone, e.g. Europe/Berlin'),
 });
 
 export type Config = z.infer<typeof Config>;
@@ -52,7 +63,8 @@ export function defaultConfig(): Config {
     mqtt: { embeddedHost: '127.0.0.1', embeddedPort: 1883, topicPrefix: 'wegweiser' },
     log: { level: 'info', format: 'auto' },
     demo: { seed: true, sims: true },
-    delivery: { ackTimeoutMs: 10_000, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 60_000, mtu: 4096 },
+    delivery: { ackTimeoutMs: 10_000, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 60_000, mtu: 4096, fullRefreshHour: 3 },
+    timezone: 'Europe/Berlin',
   };
 }
 
@@ -81,6 +93,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
     out[k] = { ...(out[k] as object), ...(v as object) } as ConfigInput[K];
   };
   if (env.WEGWEISER_DATA) out.dataDir = env.WEGWEISER_DATA;
+  if (env.WEGWEISER_TIMEZONE) out.timezone = env.WEGWEISER_TIMEZONE;
   const host = env.WEGWEISER_HTTP_HOST;
   const port = num('WEGWEISER_HTTP_PORT', env.WEGWEISER_HTTP_PORT);
   set('http', { ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });

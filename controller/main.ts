@@ -79,6 +79,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     const gateway = new MqttGateway(ctx, mqttUrl, delivery, { username: CONTROLLER_MQTT_USER, password: secrets.controllerMqttPassword() });
     await gateway.start();
     delivery.attach(gateway);
+    delivery.startDailyRefresh();
     stops.push(() => gateway.stop());
 
     const web = await startWebServer({ ctx, delivery, signs });

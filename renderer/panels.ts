@@ -9,10 +9,12 @@ export interface PanelProfile {
   colors: 'bw' | 'bwr';
   /** grey level (0–255) at or below which a pixel becomes ink */
   threshold: number;
+  /** partial refreshes in a row before the next update must be a full refresh (ghosting) */
+  maxPartialRefreshes: number;
 }
 
 export const PANELS = {
-  'epd-7in5-bw': { id: 'epd-7in5-bw', name: '7.5" 800×480 black/white', width: 800, height: 480, colors: 'bw', threshold: 128 },
+  'epd-7in5-bw': { id: 'epd-7in5-bw', name: '7.5" 800×480 black/white', width: 800, height: 480, colors: 'bw', threshold: 128, maxPartialRefreshes: 20 },
 } as const satisfies Record<string, PanelProfile>;
 
 export type PanelId = keyof typeof PANELS;

@@ -5,7 +5,8 @@
 import type { AppContext } from '../context.js';
 import type { Ack, CheckIn, Hello, Nak, Telemetry } from '../protocol/topics.js';
 import { encodeControl } from '../protocol/control.js';
-import { encodeTransfer, Encoding } from '../protocol/frame-v1.js';
+import { encodeTransfer, Encoding, needsBase } from '../protocol/frame-v1.js';
+import { nextLocalHour } from './local-time.js';
 import type { DisplayEventHandler, FrameTransport } from '../gateways/transport.js';
 import type { SecretStore } from '../store/secrets.js';
 import type { FrameStore } from './frame-store.js';
@@ -19,6 +20,8 @@ interface InFlight {
   hash: string;
   bytes: number;
   sentAt: number;
+  /** shown with a full refresh (a full frame, or flagged) rather than a partial one */
+  full: boolean;
   timer: { cancel(): void };
 }
 
@@ -48,12 +51,16 @@ interface State {
   temperatureC: number | null;
   wakeReason: string | null;
   nextCheckInAt: number | null;
+  /** partial refreshes since the last full one, and whether a full refresh is due (ghosting) */
+  partialsSinceFull: number;
+  needsFullRefresh: boolean;
 }
 
 export class Delivery implements DisplayEventHandler {
   private readonly states = new Map<string, State>();
   private transport: FrameTransport | null = null;
   private pruneTimer: { cancel(): void } | null = null;
+  private refreshTimer: { cancel(): void } | null = null;
 
   constructor(
     private readonly ctx: AppContext,
@@ -76,6 +83,7 @@ export class Delivery implements DisplayEventHandler {
       s.lastSeen = r.lastSeen;
       s.firmware = r.firmware;
       s.batteryMv = r.batteryMv;
+      s.partialsSinceFull = r.partialsSinceFull;
       if (r.confirmedHash && !(await this.frames.get(r.confirmedHash))) {
         this.ctx.log.debug({ display: d.id }, 'confirmed frame not in the frame store: the next transfer is a full frame');
       }
@@ -119,6 +127,8 @@ export class Delivery implements DisplayEventHandler {
         temperatureC: null,
         wakeReason: null,
         nextCheckInAt: null,
+        partialsSinceFull: 0,
+        needsFullRefresh: false,
       };
       this.states.set(id, s);
     }
@@ -176,6 +186,7 @@ export class Delivery implements DisplayEventHandler {
       lastSeen: s.lastSeen,
       firmware: s.firmware,
       batteryMv: s.batteryMv,
+      partialsSinceFull: s.partialsSinceFull,
     });
     this.ctx.bus.emit('display.status', this.status(s.id));
   }
@@ -233,7 +244,8 @@ export class Delivery implements DisplayEventHandler {
     // only an ack or a hello makes "confirmed" certain again, so until then a desired frame equal to it is sent too
     // (a near-empty delta if the display does show it; a base-mismatch nak and a full frame if it does not).
     if (want.frame.hash === s.confirmedHash && !s.unacked) {
-      this.pumpScheduled(s);
+      if (s.needsFullRefresh && !s.inflight) this.sendTransfer(s, want.frame, s.nextSeq++, { fullRefresh: true });
+      else this.pumpScheduled(s);
       return;
     }
     if (s.inflight?.hash === want.frame.hash) return;
@@ -242,22 +254,44 @@ export class Delivery implements DisplayEventHandler {
     // retransmission and acknowledges without refreshing the panel again.
     const seq = s.unacked?.hash === want.frame.hash ? s.unacked.seq : s.nextSeq++;
     s.unacked = { seq, hash: want.frame.hash };
+    const panel = panelById(this.ctx.store.display(s.id).panel);
+    const fullRefresh = s.needsFullRefresh || s.partialsSinceFull >= (panel?.maxPartialRefreshes ?? Infinity);
+    this.sendTransfer(s, want.frame, seq, { fullRefresh });
+  }
+
+  /** Encodes and sends one transfer, with its ack timer; counts its bytes. */
+  private sendTransfer(s: State, frame: Frame, seq: number, opts: { fullRefresh?: boolean; activateAt?: number }): void {
+    const transport = this.transport;
+    if (!transport) return;
     s.attempts++;
     const base = s.confirmedHash ? this.frames.cached(s.confirmedHash) : null;
     const t = encodeTransfer({
       displayId: s.id,
       seq,
-      frame: want.frame,
+      frame,
       base,
       secret: this.secrets.frameKey(s.id),
       mtu: this.ctx.config.delivery.mtu,
+      ...(opts.activateAt ? { activateAt: Math.ceil(opts.activateAt / 1000) } : {}),
+      fullRefresh: opts.fullRefresh ?? false,
     });
     const timer = this.ctx.clock.setTimeout(() => this.onTimeout(s.id, seq), this.ctx.config.delivery.ackTimeoutMs);
-    s.inflight = { seq, hash: want.frame.hash, bytes: t.wireBytes, sentAt: this.ctx.clock.now(), timer };
+    const full = (opts.fullRefresh ?? false) || !needsBase(t.encoding);
+    s.inflight = { seq, hash: frame.hash, bytes: t.wireBytes, sentAt: this.ctx.clock.now(), full, timer };
     s.bytesSent += t.wireBytes;
     this.ctx.log.debug(
-      { display: s.id, seq, hash: want.frame.hash.slice(0, 12), encoding: Encoding[t.encoding], bytes: t.wireBytes, chunks: t.chunks.length, attempt: s.attempts },
-      'sending frame',
+      {
+        display: s.id,
+        seq,
+        hash: frame.hash.slice(0, 12),
+        encoding: Encoding[t.encoding],
+        bytes: t.wireBytes,
+        chunks: t.chunks.length,
+        attempt: s.attempts,
+        refresh: full ? 'full' : 'partial',
+        ...(opts.activateAt ? { activateAt: new Date(opts.activateAt).toISOString() } : {}),
+      },
+      opts.activateAt ? 'sending scheduled frame' : 'sending frame',
     );
     transport.sendChunks(s.id, t.chunks).catch((err: Error) => {
       this.ctx.log.warn({ display: s.id, seq, err: err.message }, 'delivery failed: could not publish frame');
@@ -271,24 +305,8 @@ export class Delivery implements DisplayEventHandler {
     const transport = this.transport;
     if (!next || !transport || s.inflight || s.scheduledConfirmed === next.frame.hash) return;
     if (next.activateAt <= this.ctx.clock.now()) return;
-    const base = s.confirmedHash ? this.frames.cached(s.confirmedHash) : null;
-    const seq = s.nextSeq++;
-    s.attempts++;
-    const t = encodeTransfer({
-      displayId: s.id,
-      seq,
-      frame: next.frame,
-      base,
-      secret: this.secrets.frameKey(s.id),
-      mtu: this.ctx.config.delivery.mtu,
-      activateAt: Math.ceil(next.activateAt / 1000),
-      fullRefresh: true,
-    });
-    const timer = this.ctx.clock.setTimeout(() => this.onTimeout(s.id, seq), this.ctx.config.delivery.ackTimeoutMs);
-    s.inflight = { seq, hash: next.frame.hash, bytes: t.wireBytes, sentAt: this.ctx.clock.now(), timer };
-    s.bytesSent += t.wireBytes;
-    this.ctx.log.debug({ display: s.id, seq, activateAt: new Date(next.activateAt).toISOString(), bytes: t.wireBytes }, 'sending scheduled frame');
-    transport.sendChunks(s.id, t.chunks).catch((err: Error) => this.fail(s, seq, `publish failed: ${err.message}`));
+    // Shown by the display's timer with a full refresh: it may have slept through many partial updates.
+    this.sendTransfer(s, next.frame, s.nextSeq++, { fullRefresh: true, activateAt: next.activateAt });
   }
 
   /** The frame this display should show from `at` (ms) on by itself; null clears it. */
@@ -382,8 +400,9 @@ export class Delivery implements DisplayEventHandler {
     const s = this.state(id);
     if (!s) return;
     s.lastSeen = this.ctx.clock.now();
-    if (s.inflight && s.inflight.seq === ack.seq && s.inflight.hash === ack.hash) {
-      s.inflight.timer.cancel();
+    const matched = s.inflight && s.inflight.seq === ack.seq && s.inflight.hash === ack.hash ? s.inflight : null;
+    if (matched) {
+      matched.timer.cancel();
       s.inflight = null;
     } else {
       this.ctx.log.debug({ display: id, seq: ack.seq }, 'ack for a transfer no longer in flight');
@@ -400,6 +419,12 @@ export class Delivery implements DisplayEventHandler {
       return;
     }
     s.scheduledConfirmed = null; // a frame shown now replaces anything the display held for later
+    if (matched) {
+      if (matched.full) {
+        s.partialsSinceFull = 0;
+        s.needsFullRefresh = false;
+      } else s.partialsSinceFull++;
+    }
     s.confirmedHash = ack.hash;
     s.confirmedAt = this.ctx.clock.now();
     s.lastError = null;
@@ -499,7 +524,25 @@ export class Delivery implements DisplayEventHandler {
     this.transport?.sendControl(s.id, msg).catch((err: Error) => this.ctx.log.warn({ display: s.id, err: err.message }, 'could not send control message'));
   }
 
+  /** Daily at the configured local hour, every display gets a full refresh (asleep ones at their next check-in). */
+  startDailyRefresh(): void {
+    const hour = this.ctx.config.delivery.fullRefreshHour;
+    if (hour === null) return;
+    const at = nextLocalHour(this.ctx.clock.now(), hour, this.ctx.config.timezone);
+    this.refreshTimer = this.ctx.clock.setTimeout(() => {
+      this.ctx.log.info({ hour, timezone: this.ctx.config.timezone }, 'daily full refresh');
+      for (const d of this.ctx.store.displays()) {
+        const s = this.state(d.id);
+        if (!s) continue;
+        s.needsFullRefresh = true;
+        this.pump(s);
+      }
+      this.startDailyRefresh();
+    }, at - this.ctx.clock.now());
+  }
+
   async stop(): Promise<void> {
+    this.refreshTimer?.cancel();
     this.pruneTimer?.cancel();
     for (const s of this.states.values()) {
       s.inflight?.timer.cancel();

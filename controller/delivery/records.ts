@@ -18,6 +18,7 @@ export const DeliveryRecord = z.strictObject({
   lastSeen: z.number().int().nullable(),
   firmware: z.string().nullable(),
   batteryMv: z.number().int().nullable(),
+  partialsSinceFull: z.number().int().nonnegative().default(0),
 });
 export type DeliveryRecord = z.infer<typeof DeliveryRecord>;
 

@@ -42,7 +42,7 @@ export function testConfig(dataDir: string, over: ConfigInput = {}): Config {
       mqtt: { embeddedHost: '127.0.0.1', embeddedPort: 0, topicPrefix: `wwtest${process.pid}` },
       log: { level: 'silent', format: 'json' },
       demo: { seed: false, sims: false },
-      delivery: { ackTimeoutMs: 3000, maxAttempts: 5, retryBaseMs: 50, retryMaxMs: 500, mtu: 4096 },
+      delivery: { ackTimeoutMs: 3000, maxAttempts: 5, retryBaseMs: 50, retryMaxMs: 500, mtu: 4096, fullRefreshHour: null },
     },
     over,
   );

@@ -30,7 +30,7 @@ describe('sleepy displays, 10-minute check-ins, simulated clock', () => {
     const data = smallBuilding();
     for (const d of data.displays) d.checkInSeconds = 600;
     await writeData(t.dir, data);
-    ctl = await startTestController(t.dir, { delivery: { ackTimeoutMs: 5000, maxAttempts: 5, retryBaseMs: 500, retryMaxMs: 5000, mtu: 4096 } }, undefined, clock);
+    ctl = await startTestController(t.dir, { delivery: { ackTimeoutMs: 5000, maxAttempts: 5, retryBaseMs: 500, retryMaxMs: 5000, mtu: 4096, fullRefreshHour: null } }, undefined, clock);
     // Counts control messages on the wire, so steps of simulated time wait for them to arrive.
     spy = await mqtt.connectAsync(ctl.mqttUrl, { username: CONTROLLER_MQTT_USER, password: ctl.secrets.controllerMqttPassword() });
     spy.on('message', () => controlsSent++);

@@ -24,7 +24,7 @@ describe(`soak: ${DISPLAYS} lossy displays, ${EDITS} edits (seed ${SEED})`, () =
     cleanup = t.cleanup;
     await writeData(t.dir, generatedBuilding(DISPLAYS));
     ctl = await startTestController(t.dir, {
-      delivery: { ackTimeoutMs: 1500, maxAttempts: 10_000, retryBaseMs: 100, retryMaxMs: 1500, mtu: 1024 },
+      delivery: { ackTimeoutMs: 1500, maxAttempts: 10_000, retryBaseMs: 100, retryMaxMs: 1500, mtu: 1024, fullRefreshHour: null },
     });
     ctl.ctx.bus.on('display.desired', (e) => {
       if (!everDesired.has(e.displayId)) everDesired.set(e.displayId, new Set());

@@ -16,7 +16,7 @@ import { makeFrame, type Frame } from '../../renderer/frame.js';
 import { PANELS } from '../../renderer/panels.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { tempDir } from '../helpers/env.js';
+import { tempDir, waitUntil } from '../helpers/env.js';
 
 const panel = PANELS['epd-7in5-bw'];
 // Patterned frames (a full frame deflates poorly, so a delta between them is clearly smaller).
@@ -39,7 +39,7 @@ describe('delivery', () => {
     const log = pino({ level: 'silent' });
     const bus = new Bus(log);
     const store = await Store.open(t.dir, { bus, clock, seed: smallBuilding });
-    const config = mergeConfig(defaultConfig(), { dataDir: t.dir, delivery: { ackTimeoutMs: 1000, maxAttempts: 5, retryBaseMs: 100, retryMaxMs: 1000, mtu: 4096 } });
+    const config = mergeConfig(defaultConfig(), { dataDir: t.dir, delivery: { ackTimeoutMs: 1000, maxAttempts: 5, retryBaseMs: 100, retryMaxMs: 1000, mtu: 4096, fullRefreshHour: 3 } });
     const ctx: AppContext = { config, clock, log, bus, store };
     const secrets = await SecretStore.open(t.dir, ['ds-a', 'ds-b', 'ds-c']);
     delivery = new Delivery(ctx, secrets, await FrameStore.open(t.dir), await DeliveryRecords.open(t.dir, log), () => 1);
@@ -123,6 +123,76 @@ describe('delivery', () => {
     expect(sent).toHaveLength(2);
     await deviceGetsLast(true);
     expect(device.displayed).toHaveLength(1);
+    expect(delivery.status('ds-a').inSync).toBe(true);
+  });
+});
+
+describe('refresh policy', () => {
+  let clock: FakeClock;
+  let delivery: Delivery;
+  let device: SimDevice;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    clock = new FakeClock(Date.parse('2026-11-23T10:00:00+01:00'));
+    const log = pino({ level: 'silent' });
+    const bus = new Bus(log);
+    const store = await Store.open(t.dir, { bus, clock, seed: smallBuilding });
+    const config = mergeConfig(defaultConfig(), { dataDir: t.dir, timezone: 'Europe/Berlin', delivery: { ackTimeoutMs: 1000, maxAttempts: 5, retryBaseMs: 100, retryMaxMs: 1000, mtu: 4096, fullRefreshHour: 3 } });
+    const secrets = await SecretStore.open(t.dir, ['ds-a', 'ds-b', 'ds-c']);
+    delivery = new Delivery({ config, clock, log, bus, store }, secrets, await FrameStore.open(t.dir), await DeliveryRecords.open(t.dir, log), () => 1);
+    device = new SimDevice({ id: 'ds-a', panel, secret: secrets.frameKey('ds-a'), clock });
+    // A perfect link: every transfer reaches the device at once and its reply comes straight back.
+    delivery.attach({
+      sendChunks: async (_id, chunks) => {
+        let out = null;
+        for (const c of chunks) out = (await device.receive(c)) ?? out;
+        if (out?.type === 'ack') delivery.onAck('ds-a', out.ack);
+      },
+      sendControl: async () => undefined,
+    });
+    delivery.onHello('ds-a', device.hello());
+    delivery.startDailyRefresh();
+  });
+  afterEach(async () => {
+    await delivery.stop();
+    await cleanup();
+  });
+
+  /** Until the device decoded the transfer and its ack is back (the decoder streams asynchronously). */
+  const flush = async () => {
+    await new Promise((r) => setTimeout(r, 0));
+    await waitUntil(() => !delivery.status('ds-a').sending, 'the transfer to be acknowledged', 2000);
+  };
+
+  it('after the panel\'s 20 partial refreshes, the next update is a full refresh', async () => {
+    delivery.setDesired('ds-a', frame(0), []);
+    await flush();
+    for (let i = 1; i <= 21; i++) {
+      delivery.setDesired('ds-a', frame(i), []);
+      await flush();
+    }
+    const refreshes = device.displayed.map((d) => d.refresh);
+    expect(refreshes[0]).toBe('full'); // the first frame is a full frame
+    expect(refreshes.slice(1, 21)).toEqual(Array(20).fill('partial'));
+    expect(refreshes[21]).toBe('full');
+  });
+
+  it('daily at 03:00 local time every display gets a full refresh of what it shows', async () => {
+    delivery.setDesired('ds-a', frame(1), []);
+    await flush();
+    delivery.setDesired('ds-a', frame(2), []);
+    await flush();
+    expect(device.displayed.at(-1)?.refresh).toBe('partial');
+    clock.advance(Date.parse('2026-11-24T02:59:59+01:00') - clock.now());
+    await flush();
+    expect(device.displayed).toHaveLength(2);
+    clock.advance(1000);
+    await flush();
+    expect(device.displayed).toHaveLength(3);
+    expect(device.displayed.at(-1)).toMatchObject({ refresh: 'full', hash: frame(2).hash });
     expect(delivery.status('ds-a').inSync).toBe(true);
   });
 });
