@@ -186,14 +186,14 @@ async function cmdSim(argv: string[]): Promise<void> {
   const seed = int('--seed', values.seed) ?? Date.now() % 1_000_000;
   const log = createLogger({ level: process.env.WEGWEISER_LOG_LEVEL ?? 'info', format: 'auto', name: 'wegweiser-sim' });
   const url = values['mqtt-url'] ?? process.env.WEGWEISER_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-  let displays: { id: string; panel: string }[];
+  let displays: { id: string; panel: string; checkInSeconds?: number | null }[];
   const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
   const secrets = await SecretStore.read(dataDir).catch((err: Error) => fail(`sim: ${err.message}`));
   if (values.ids) displays = values.ids.split(',').filter(Boolean).map((id) => ({ id, panel: 'epd-7in5-bw' }));
   else {
     const n = int('--displays', values.displays) ?? 1;
     const data = await readFile(path.join(dataDir, DATA_FILE), 'utf8').then((raw) => Data.safeParse(JSON.parse(raw)), () => null);
-    if (data?.success) displays = data.data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel }));
+    if (data?.success) displays = data.data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel, checkInSeconds: d.checkInSeconds }));
     else fail(`sim: no data file in ${dataDir}; name displays with --ids`);
   }
   for (const d of displays) if (!secrets.has(d.id)) fail(`sim: no secret for display "${d.id}" in ${secrets.file}`);
@@ -208,6 +208,7 @@ async function cmdSim(argv: string[]): Promise<void> {
         panel: panelById(d.panel) ?? PANELS['epd-7in5-bw'],
         secret: secrets.frameKey(d.id),
         mqttPassword: secrets.mqttPassword(d.id),
+        checkInSeconds: d.checkInSeconds ?? null,
         url,
         prefix: values.prefix ?? 'wegweiser',
       }),

@@ -97,6 +97,8 @@ export async function startController(config: Config, opts: { clock?: Clock; log
           mqttPassword: secrets.mqttPassword(d.id),
           url: mqttUrl,
           prefix: config.mqtt.topicPrefix,
+          checkInSeconds: d.checkInSeconds,
+          clock,
         });
         await sim.start();
         sims.push(sim);

@@ -130,6 +130,12 @@ export function demoData(): Data {
     people: people.map(([id, name, title, unitId]) => ({ id, name, title, unitId, version: 1 })),
     services: services.map(([id, nameDe, nameEn, synonyms]) => ({ id, nameDe, nameEn, synonyms, version: 1 })),
     rooms: roomRecords,
-    displays: roomRecords.map((r) => ({ id: `ds-${r.number.replace('.', '-')}`, panel: 'epd-7in5-bw' as const, roomId: r.id, checkInSeconds: null })),
+    // The 2nd floor's displays run on batteries: they sleep and check in every minute (the rest are mains-powered).
+    displays: roomRecords.map((r) => ({
+      id: `ds-${r.number.replace('.', '-')}`,
+      panel: 'epd-7in5-bw' as const,
+      roomId: r.id,
+      checkInSeconds: r.floorId === 'f-2' ? 60 : null,
+    })),
   };
 }

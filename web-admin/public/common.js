@@ -53,7 +53,17 @@ export function describeStatus(s) {
   if (s.failed) return { cls: 'failed', text: `Fehler · failed: ${s.lastError ?? ''}` };
   if (s.inSync) return { cls: 'ok', text: `bestätigt von der Anzeige um ${fmtTime(s.confirmedAt)} · confirmed` };
   if (s.sending) return { cls: 'sending', text: 'gesendet, warte auf Bestätigung · sent, waiting for the display' };
+  if (s.availability === 'asleep') {
+    return { cls: 'pending', text: `schläft – aktualisiert sich beim nächsten Check-in um ${fmtTime(s.nextCheckInAt)} · asleep, updates at its next check-in` };
+  }
   return { cls: 'pending', text: 'ausstehend · pending' };
+}
+
+/** A line about a pre-rendered future frame, or null. */
+export function describeScheduled(s) {
+  if (!s?.scheduledAt) return null;
+  const when = new Date(s.scheduledAt).toLocaleString('de-DE', { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  return `Nächste Änderung ${when}${s.scheduledConfirmed ? ' – liegt auf der Anzeige bereit · held by the display' : ' – wird beim nächsten Kontakt übertragen · sent at next contact'}`;
 }
 
 /** Live events from /ws; reconnects with backoff. `onMessage` gets each parsed message. */

@@ -1,4 +1,4 @@
-import { api, connectLive, describeStatus, el, previewUrl } from './common.js';
+import { api, connectLive, describeScheduled, describeStatus, el, fmtTime, previewUrl } from './common.js';
 
 const rows = new Map();
 let roomNumber = new Map();
@@ -15,12 +15,22 @@ function row(s) {
     r.img.dataset.hash = s.desiredHash;
     r.img.src = previewUrl(s.id, s.desiredHash);
   }
+  const short = (h) => (h ? h.slice(0, 8) : '–');
+  const scheduled = describeScheduled(s);
   r.tr.replaceChildren(
-    el('td', {}, el('code', { text: s.id })),
+    el('td', {}, el('code', { text: s.id }), el('div', { class: 'muted', text: s.firmware ?? '' })),
     el('td', {}, s.roomId ? el('a', { href: `/room?id=${encodeURIComponent(s.roomId)}`, text: roomNumber.get(s.roomId) ?? s.roomId }) : '—'),
-    el('td', {}, el('div', { class: `status ${d.cls}`, text: d.text }), s.warnings.length ? el('div', { class: 'warnings', text: s.warnings.join(' · ') }) : null),
-    el('td', { text: s.batteryMv ? `${(s.batteryMv / 1000).toFixed(2)} V` : '–' }),
-    el('td', { text: s.firmware ?? '–' }),
+    el(
+      'td',
+      {},
+      el('div', { class: `status ${d.cls}`, text: d.text }),
+      s.lastError && !s.inSync ? el('div', { class: 'muted', text: `letzter Fehler · last error: ${s.lastError}` }) : null,
+      scheduled ? el('div', { class: 'muted', text: scheduled }) : null,
+      s.warnings.length ? el('div', { class: 'warnings', text: s.warnings.join(' · ') }) : null,
+    ),
+    el('td', {}, el('code', { text: `${short(s.desiredHash)} · ${short(s.confirmedHash)}` }), s.pendingBytes ? el('div', { class: 'muted', text: `${s.pendingBytes} B unterwegs · in flight` }) : null),
+    el('td', { text: [s.rssi !== null ? `${s.rssi} dBm` : null, s.batteryMv ? `${(s.batteryMv / 1000).toFixed(2)} V` : null, s.temperatureC !== null ? `${s.temperatureC} °C` : null].filter(Boolean).join(' · ') || '–' }),
+    el('td', { text: s.checkInSeconds ? `alle ${Math.round(s.checkInSeconds / 60)} min · nächster ${fmtTime(s.nextCheckInAt)}` : 'immer erreichbar · always on' }),
     el('td', {}, r.img),
   );
 }

@@ -1,4 +1,4 @@
-import { api, ApiError, connectLive, describeStatus, el, previewUrl } from './common.js';
+import { api, ApiError, connectLive, describeScheduled, describeStatus, el, previewUrl } from './common.js';
 
 const roomId = new URLSearchParams(location.search).get('id');
 const $ = (id) => document.getElementById(id);
@@ -55,6 +55,7 @@ function renderStatus() {
     $('preview').src = previewUrl(displayId, s.desiredHash);
   }
   $('warnings').textContent = s?.warnings?.length ? `Passt nicht ganz · Does not fit: ${s.warnings.join(' · ')}` : '';
+  $('scheduled').textContent = describeScheduled(s) ?? '';
 }
 
 function fill(r) {
