@@ -79,12 +79,27 @@ export function framesEqual(a: Frame, b: Frame): boolean {
   return a.width === b.width && a.height === b.height && a.hash === b.hash;
 }
 
-/** PNG of what the panel shows (deterministic: same frame, same bytes). */
+/** PNG of what the panel shows (deterministic: same frame, same bytes). A red plane, if any, is drawn red. */
 export async function frameToPng(frame: Frame): Promise<Buffer> {
   const plane = frame.planes[0];
   if (!plane) throw new Error('frame has no planes');
   const grey = unpackToGrey(plane, frame.width, frame.height);
-  return sharp(grey, { raw: { width: frame.width, height: frame.height, channels: 1 } })
+  const redPlane = frame.planes[1];
+  if (!redPlane) {
+    return sharp(grey, { raw: { width: frame.width, height: frame.height, channels: 1 } })
+      .png({ compressionLevel: 9, palette: false })
+      .toBuffer();
+  }
+  const red = unpackToGrey(redPlane, frame.width, frame.height);
+  const rgb = new Uint8Array(frame.width * frame.height * 3);
+  for (let i = 0; i < grey.length; i++) {
+    const isRed = red[i] === 0;
+    const v = grey[i] ?? 255;
+    rgb[i * 3] = isRed ? 200 : v;
+    rgb[i * 3 + 1] = isRed ? 0 : v;
+    rgb[i * 3 + 2] = isRed ? 0 : v;
+  }
+  return sharp(rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } })
     .png({ compressionLevel: 9, palette: false })
     .toBuffer();
 }

@@ -15,6 +15,8 @@ export interface PanelProfile {
 
 export const PANELS = {
   'epd-7in5-bw': { id: 'epd-7in5-bw', name: '7.5" 800×480 black/white', width: 800, height: 480, colors: 'bw', threshold: 128, maxPartialRefreshes: 20 },
+  // Tri-colour panels cannot refresh partially: every update is a full refresh.
+  'epd-7in5-bwr': { id: 'epd-7in5-bwr', name: '7.5" 800×480 black/white/red', width: 800, height: 480, colors: 'bwr', threshold: 128, maxPartialRefreshes: 0 },
 } as const satisfies Record<string, PanelProfile>;
 
 export type PanelId = keyof typeof PANELS;

@@ -133,7 +133,8 @@ export function demoData(): Data {
     // The 2nd floor's displays run on batteries: they sleep and check in every minute (the rest are mains-powered).
     displays: roomRecords.map((r) => ({
       id: `ds-${r.number.replace('.', '-')}`,
-      panel: 'epd-7in5-bw' as const,
+      // Counter 3's sign is a black/white/red panel: its notice shows in red.
+      panel: r.id === 'r-0.05' ? ('epd-7in5-bwr' as const) : ('epd-7in5-bw' as const),
       roomId: r.id,
       checkInSeconds: r.floorId === 'f-2' ? 60 : null,
     })),

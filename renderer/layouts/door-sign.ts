@@ -93,7 +93,8 @@ export function layoutDoorSign(c: DoorSignContent, panel: PanelProfile): LayoutR
     report(warnings, 'notice', fit);
     const boxH = Math.ceil(fit.height + 2 * pad);
     const top = bottom - boxH;
-    body.push(rect(M, top, W - 2 * M, boxH, '#000'));
+    // On a black/white/red panel the notice stands out in red.
+    body.push(rect(M, top, W - 2 * M, boxH, panel.colors === 'bwr' ? '#f00' : '#000'));
     body.push(...placedLines(M + pad, top + pad, fit.lines, '#fff'));
     bottom = top - 14;
   }

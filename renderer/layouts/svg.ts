@@ -3,7 +3,8 @@ import { escapeXml } from '../escape.js';
 import { FONT_FAMILY } from '../fonts/fonts.js';
 import type { PlacedLine } from '../text-fit.js';
 
-export type Ink = '#000' | '#fff';
+/** Black, white (paper), and red — drawn only on black/white/red panels. */
+export type Ink = '#000' | '#fff' | '#f00';
 
 export function rect(x: number, y: number, w: number, h: number, fill: Ink): string {
   return `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="${fill}"/>`;

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { encodeTransfer } from '../../controller/protocol/frame-v1.js';
+import { SimDevice } from '../../firmware-sim/device.js';
 import { renderSign, PANELS, frameToPng } from '../../renderer/index.js';
 import { missingGlyphs, textWidth } from '../../renderer/fonts/fonts.js';
 import { fitBlocks, wrapEm } from '../../renderer/text-fit.js';
@@ -79,7 +82,6 @@ describe('text fitting', () => {
 
 describe('rasterizing shortcut', () => {
   it('packing channel 0 of RGBA gives the same frame as a true greyscale conversion', async () => {
-    const sharp = (await import('sharp')).default;
     const { layout } = await import('../../renderer/index.js');
     const { rasterize } = await import('../../renderer/rasterize.js');
     const { packGrey: pack, makeFrame } = await import('../../renderer/frame.js');
@@ -88,5 +90,33 @@ describe('rasterizing shortcut', () => {
     const { data } = await sharp(Buffer.from(svg)).greyscale().raw().toBuffer({ resolveWithObject: true });
     const slow = makeFrame(panel.width, panel.height, [pack(data, panel.width, panel.height, panel.threshold)]);
     expect(fast.hash).toBe(slow.hash);
+  });
+});
+
+describe('black/white/red panels', () => {
+  it('carry two planes: the notice box in red, text in black, decoded by a display as sent', async () => {
+    const bwr = PANELS['epd-7in5-bwr'];
+    const { frame } = await renderSign(content, bwr);
+    expect(frame.planes).toHaveLength(2);
+    const [black, red] = frame.planes as [Uint8Array, Uint8Array];
+    const ink = (p: Uint8Array, y0: number, y1: number) => p.subarray(y0 * 100, y1 * 100).reduce((n, b) => n + (b ? 1 : 0), 0);
+    // The header is black, not red; the notice (lower body) is red.
+    expect(ink(black, 0, 100)).toBeGreaterThan(1000);
+    expect(ink(red, 0, 100)).toBe(0);
+    expect(ink(red, 200, 420)).toBeGreaterThan(1000);
+    // No pixel is both.
+    expect(black.every((b, i) => (b & (red[i] ?? 0)) === 0)).toBe(true);
+    const dev = new SimDevice({ id: 'ds-r', panel: bwr, secret: Buffer.alloc(32, 5) });
+    const t = encodeTransfer({ displayId: 'ds-r', seq: 1, frame, base: null, secret: Buffer.alloc(32, 5), mtu: 4096 });
+    let out = null;
+    for (const c of t.chunks) out = (await dev.receive(c)) ?? out;
+    expect(out?.type).toBe('ack');
+    expect(dev.framebuffer?.hash).toBe(frame.hash);
+    const png = await frameToPng(frame);
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect(info.channels).toBe(3);
+    let reds = 0;
+    for (let i = 0; i < data.length; i += 3) if (data[i] === 200 && data[i + 1] === 0) reds++;
+    expect(reds).toBeGreaterThan(1000);
   });
 });
