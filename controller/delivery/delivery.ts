@@ -377,23 +377,32 @@ export class Delivery implements DisplayEventHandler {
       this.publish(s);
       return;
     }
-    // The display says what it shows: that is the confirmed state now, whatever was sent before (it may have
-    // rebooted mid-transfer). Numbering continues above what it accepted.
-    if (hello.lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, hello.lastSeq + 1);
-    s.unacked = null;
-    s.inflight?.timer.cancel();
-    s.inflight = null;
+    // It may have rebooted mid-transfer: whatever was in flight is gone.
+    this.reported(s, hello.shownHash, hello.lastSeq, false);
+    this.prune();
+    this.pump(s);
+    this.publish(s);
+  }
+
+  /**
+   * A hello or check-in says what the display shows: that is the confirmed state now, whatever was sent before.
+   * Numbering continues above what it accepted; retries start afresh.
+   */
+  private reported(s: State, shownHash: string | null, lastSeq: number | null, keepInflight: boolean): void {
+    if (lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, lastSeq + 1);
+    if (!keepInflight) {
+      s.unacked = null;
+      s.inflight?.timer.cancel();
+      s.inflight = null;
+    }
     s.retryTimer?.cancel();
     s.retryTimer = null;
     s.failed = false;
     s.attempts = 0;
-    if (hello.shownHash !== s.confirmedHash) {
-      s.confirmedHash = hello.shownHash;
-      if (hello.shownHash === s.desired?.frame.hash) s.confirmedAt = this.ctx.clock.now();
+    if (shownHash !== s.confirmedHash) {
+      s.confirmedHash = shownHash;
+      if (shownHash === s.desired?.frame.hash) s.confirmedAt = this.ctx.clock.now();
     }
-    this.prune();
-    this.pump(s);
-    this.publish(s);
   }
 
   onAck(id: string, ack: Ack): void {
@@ -483,23 +492,9 @@ export class Delivery implements DisplayEventHandler {
     s.temperatureC = c.temperatureC;
     s.wakeReason = c.wakeReason;
     s.nextCheckInAt = now + c.sleepSeconds * 1000;
-    // Like a hello, a check-in says what the display shows and holds: that is the truth now. A transfer sent moments
-    // ago (after the hello that came with this wake) is still on its way and is left to arrive.
-    if (c.lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, c.lastSeq + 1);
+    // A transfer sent moments ago (after the hello that came with this wake) is still on its way: left to arrive.
     const fresh = s.inflight !== null && now - s.inflight.sentAt < this.ctx.config.delivery.ackTimeoutMs;
-    if (!fresh) {
-      s.unacked = null;
-      s.inflight?.timer.cancel();
-      s.inflight = null;
-    }
-    s.retryTimer?.cancel();
-    s.retryTimer = null;
-    s.failed = false;
-    s.attempts = 0;
-    if (c.shownHash !== s.confirmedHash) {
-      s.confirmedHash = c.shownHash;
-      if (c.shownHash === s.desired?.frame.hash) s.confirmedAt = now;
-    }
+    this.reported(s, c.shownHash, c.lastSeq, fresh);
     s.scheduledConfirmed = c.scheduledHash;
     // Its clock and interval: corrected when off by more than 100 ms, or not the configured interval.
     const interval = this.ctx.store.display(id).checkInSeconds ?? 0;

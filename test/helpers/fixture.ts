@@ -1,6 +1,6 @@
 // A running controller on the small building with three simulated displays (ds-a, ds-b, ds-c) on a chosen broker.
 import type { Controller } from '../../controller/main.js';
-import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
+import { MqttSimDisplay, type MqttSimOptions } from '../../firmware-sim/mqtt-display.js';
 import { PANELS } from '../../renderer/panels.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { startTestController, tempDir, testConfig, waitUntil, writeData } from './env.js';
@@ -8,6 +8,19 @@ import { startTestController, tempDir, testConfig, waitUntil, writeData } from '
 export type BrokerFactory = (dataDir: string, prefix: string, displayIds: string[]) => Promise<{ url?: string; stop(): Promise<void> }>;
 
 export const embeddedBroker: BrokerFactory = async () => ({ stop: async () => undefined });
+
+/** A simulated display for one of the controller's displays, with its secret and broker login (not started). */
+export function simFor(ctl: Controller, id: string, extra: Partial<MqttSimOptions> = {}): MqttSimDisplay {
+  return new MqttSimDisplay({
+    id,
+    panel: PANELS['epd-7in5-bw'],
+    secret: ctl.secrets.frameKey(id),
+    mqttPassword: ctl.secrets.mqttPassword(id),
+    url: ctl.mqttUrl,
+    prefix: ctl.ctx.config.mqtt.topicPrefix,
+    ...extra,
+  });
+}
 
 export interface Fixture {
   ctl: Controller;
@@ -26,14 +39,7 @@ export async function startFixture(broker: BrokerFactory): Promise<Fixture> {
   const ctl = await startTestController(dataDir, { mqtt: b.url ? { url: b.url } : {} });
   const sims = new Map<string, MqttSimDisplay>();
   for (const id of ids) {
-    const sim = new MqttSimDisplay({
-      id,
-      panel: PANELS['epd-7in5-bw'],
-      secret: ctl.secrets.frameKey(id),
-      mqttPassword: ctl.secrets.mqttPassword(id),
-      url: ctl.mqttUrl,
-      prefix: ctl.ctx.config.mqtt.topicPrefix,
-    });
+    const sim = simFor(ctl, id);
     await sim.start();
     sims.set(id, sim);
   }

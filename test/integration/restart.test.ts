@@ -4,23 +4,11 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
-import { PANELS } from '../../renderer/panels.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { simFor } from '../helpers/fixture.js';
 import type { Controller } from '../../controller/main.js';
 import { DELIVERY_FILE } from '../../controller/delivery/records.js';
-
-function simFor(ctl: Controller, id: string): MqttSimDisplay {
-  return new MqttSimDisplay({
-    id,
-    panel: PANELS['epd-7in5-bw'],
-    secret: ctl.secrets.frameKey(id),
-    mqttPassword: ctl.secrets.mqttPassword(id),
-    url: ctl.mqttUrl,
-    prefix: ctl.ctx.config.mqtt.topicPrefix,
-  });
-}
 
 const patch = (ctl: Controller, roomId: string, body: unknown) =>
   fetch(`${ctl.httpUrl}/api/rooms/${roomId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

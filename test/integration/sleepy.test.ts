@@ -6,10 +6,10 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { CONTROLLER_MQTT_USER } from '../../controller/store/secrets.js';
 import type { Controller } from '../../controller/main.js';
 import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
-import { PANELS } from '../../renderer/panels.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { simFor } from '../helpers/fixture.js';
 
 // 24 Nov 2026, 07:00 in Germany (UTC+1).
 const T0 = Date.parse('2026-11-24T07:00:00+01:00');
@@ -41,13 +41,7 @@ describe('sleepy displays, 10-minute check-ins, simulated clock', () => {
       'ds-c': {},
     };
     for (const id of ['ds-a', 'ds-b', 'ds-c']) {
-      const sim = new MqttSimDisplay({
-        id,
-        panel: PANELS['epd-7in5-bw'],
-        secret: ctl.secrets.frameKey(id),
-        mqttPassword: ctl.secrets.mqttPassword(id),
-        url: ctl.mqttUrl,
-        prefix: ctl.ctx.config.mqtt.topicPrefix,
+      const sim = simFor(ctl, id, {
         clock,
         checkInSeconds: 300, // its factory setting; the controller sets 600
         listenMs: 2000,

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../controller/main.js';
 import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
 import { seededRandom } from '../../firmware-sim/faults.js';
-import { PANELS } from '../../renderer/panels.js';
 import { generatedBuilding } from '../fixtures/generated-building.js';
 import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { simFor } from '../helpers/fixture.js';
 
 const DISPLAYS = 50;
 const EDITS = 300;
@@ -33,16 +33,7 @@ describe(`soak: ${DISPLAYS} lossy displays, ${EDITS} edits (seed ${SEED})`, () =
     for (const d of ctl.delivery.allStatus()) everDesired.set(d.id, new Set(d.desiredHash ? [d.desiredHash] : []));
     for (let i = 0; i < DISPLAYS; i++) {
       const id = `ds-${String(i).padStart(3, '0')}`;
-      const sim = new MqttSimDisplay({
-        id,
-        panel: PANELS['epd-7in5-bw'],
-        secret: ctl.secrets.frameKey(id),
-        mqttPassword: ctl.secrets.mqttPassword(id),
-        url: ctl.mqttUrl,
-        prefix: ctl.ctx.config.mqtt.topicPrefix,
-        faults: { drop: 0.1, corrupt: 0.01, duplicate: 0.01, reorder: 0.01, reboot: 0.005 },
-        seed: SEED + i,
-      });
+      const sim = simFor(ctl, id, { faults: { drop: 0.1, corrupt: 0.01, duplicate: 0.01, reorder: 0.01, reboot: 0.005 }, seed: SEED + i });
       sims.push(sim);
     }
     await Promise.all(sims.map((s) => s.start()));
