@@ -126,6 +126,11 @@ async function cmdStart(argv: string[]): Promise<void> {
   }
   try {
     const c = await startController(config);
+    if (c.bootstrap) {
+      process.stderr.write(
+        `\n  First start: log in at ${c.httpUrl} as "${c.bootstrap.username}" with the one-time password\n\n      ${c.bootstrap.password}\n\n  You will be asked to choose your own. (Or create accounts with: wegweiser user add NAME --role admin)\n\n`,
+      );
+    }
     c.ctx.log.info(`Wegweiser is running: open ${c.httpUrl}`);
     onShutdown(() => c.stop());
   } catch (err) {

@@ -18,6 +18,10 @@ import { SignService } from './signs/sign-service.js';
 import { demoData } from './store/demo.js';
 import { Store } from './store/store.js';
 import { SecretStore } from './store/secrets.js';
+import { UserStore } from './auth/users.js';
+import { SessionStore } from './auth/sessions.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { AuditLog } from './audit/audit-log.js';
 import { startWebServer } from '../web-admin/server.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
 import { panelById } from '../renderer/panels.js';
@@ -30,6 +34,9 @@ export interface Controller {
   delivery: Delivery;
   signs: SignService;
   secrets: SecretStore;
+  users: UserStore;
+  /** set on the first start with no accounts: the admin's one-time password, to be shown once */
+  bootstrap: { username: string; password: string } | null;
   sims: MqttSimDisplay[];
   stop(): Promise<void>;
 }
@@ -82,7 +89,17 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     delivery.startDailyRefresh();
     stops.push(() => gateway.stop());
 
-    const web = await startWebServer({ ctx, delivery, signs });
+    const users = await UserStore.open(config.dataDir);
+    let bootstrap: Controller['bootstrap'] = null;
+    if (users.count() === 0) {
+      // First start: an admin with a one-time password (shown once by the caller, never logged).
+      const { password } = await users.add({ username: 'admin', name: 'Administrator', role: 'admin' });
+      bootstrap = { username: 'admin', password };
+      log.warn('no accounts yet: created user "admin" with a one-time password (printed on the console)');
+    }
+    const sessions = new SessionStore(clock);
+    const audit = new AuditLog(config.dataDir, clock);
+    const web = await startWebServer({ ctx, delivery, signs, users, sessions, limiter: new LoginLimiter(clock), audit });
     stops.push(() => web.close());
 
     const sims: MqttSimDisplay[] = [];
@@ -107,7 +124,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
       log.info({ count: sims.length }, 'simulated displays started in-process');
     }
 
-    return { ctx, httpUrl: web.url, mqttUrl, delivery, signs, secrets, sims, stop: stopAll };
+    return { ctx, httpUrl: web.url, mqttUrl, delivery, signs, secrets, users, bootstrap, sims, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

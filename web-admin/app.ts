@@ -9,6 +9,10 @@ import { catalogRouter } from './routes/catalog.js';
 import { displaysRouter } from './routes/displays.js';
 import { roomsRouter } from './routes/rooms.js';
 import type { WebDeps } from './services.js';
+import { authenticate, requireAuth, requireRole } from './auth.js';
+import { sessionRouter } from './routes/session.js';
+import { usersRouter } from './routes/users.js';
+import { auditRouter } from './routes/audit.js';
 
 const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 
@@ -54,9 +58,14 @@ export function createApp(deps: WebDeps): express.Express {
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });
   });
+  app.use(authenticate(deps));
+  app.use('/api/session', sessionRouter(deps));
+  app.use('/api', requireAuth());
   app.use('/api', catalogRouter(deps));
   app.use('/api/rooms', roomsRouter(deps));
   app.use('/api/displays', displaysRouter(deps));
+  app.use('/api/users', requireRole('admin'), usersRouter(deps));
+  app.use('/api/audit', requireRole('admin'), auditRouter(deps));
   app.use('/api', (req, _res, next) => next(new AppError(404, 'not_found', `no API route ${req.method} ${req.path}`)));
   app.use(express.static(PUBLIC_DIR, { extensions: ['html'], maxAge: 0 }));
   app.use(errorHandler(deps.ctx.log));

@@ -31,6 +31,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     if (status >= 500) log.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     else log.warn({ method: req.method, url: req.originalUrl, status, code: body.code, reason: body.message }, 'refused request');
-    res.status(status).json({ error: body });
+    // A 409 carries the version now stored, when the route supplied it (res.locals.conflictCurrent).
+    const current = status === 409 ? (res.locals.conflictCurrent as unknown) : undefined;
+    res.status(status).json({ error: body, ...(current ? { current } : {}) });
   };
 }

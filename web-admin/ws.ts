@@ -4,13 +4,15 @@ import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WebDeps } from './services.js';
 import type { DisplayStatus } from '../controller/delivery/status.js';
+import { SESSION_COOKIE } from '../controller/auth/sessions.js';
+import { parseCookies } from './auth.js';
 
 export type WsMessage =
   | { type: 'snapshot'; displays: DisplayStatus[] }
   | { type: 'display.status'; status: DisplayStatus }
   | { type: 'store.changed'; entity: string; id: string };
 
-export function attachWs(server: Server, { ctx, delivery }: WebDeps): { close(): Promise<void> } {
+export function attachWs(server: Server, { ctx, delivery, sessions }: WebDeps): { close(): Promise<void> } {
   const wss = new WebSocketServer({ server, path: '/ws', maxPayload: 4096 });
   const alive = new WeakMap<WebSocket, boolean>();
   const send = (ws: WebSocket, msg: WsMessage) => {
@@ -26,6 +28,12 @@ export function attachWs(server: Server, { ctx, delivery }: WebDeps): { close():
     const origin = req.headers.origin;
     if (origin !== undefined && (() => { try { return new URL(origin).host !== host; } catch { return true; } })()) {
       ws.close(1008, 'cross-site');
+      return;
+    }
+    // Only logged-in browsers: the session cookie comes with the upgrade request.
+    const sid = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+    if (!sid || !sessions.get(sid)) {
+      ws.close(1008, 'unauthenticated');
       return;
     }
     alive.set(ws, true);

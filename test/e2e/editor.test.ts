@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Controller } from '../../controller/main.js';
 import { smallBuilding } from '../fixtures/small-building.js';
-import { CHROMIUM, needs, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { api, CHROMIUM, needs, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 import { launchChromium } from '../helpers/browser.js';
 
 const ARTIFACTS = 'test-artifacts';
+const PASSWORD = 'Schlüssel-Ü9-correct-horse';
 
 describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
   let ctl: Controller;
@@ -21,9 +22,21 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
     await writeData(t.dir, smallBuilding());
     ctl = await startTestController(t.dir, { demo: { sims: true } });
     await waitUntil(() => ctl.delivery.allStatus().every((s) => s.inSync), 'displays in sync');
+    await ctl.users.add({ username: 'ina', name: 'Ina Admin', role: 'admin', password: PASSWORD, mustChangePassword: false });
     browser = await launchChromium();
     await mkdir(ARTIFACTS, { recursive: true });
   });
+
+  /** A fresh browser context, logged in through the login page, at `path`. */
+  async function loggedIn(path: string, viewport = { width: 1400, height: 1000 }) {
+    const page = await browser.newPage({ viewport });
+    await page.goto(`${ctl.httpUrl}/login?next=${encodeURIComponent(path)}`);
+    await page.getByLabel('Benutzername · User name', { exact: true }).fill('ina');
+    await page.getByLabel('Passwort · Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.waitForURL((u) => u.pathname === path.split('?')[0]);
+    return page;
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -32,10 +45,9 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
   });
 
   it('changes a notice; the preview updates and the display confirms', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await loggedIn('/room?id=r-a');
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${ctl.httpUrl}/room?id=r-a`);
     await expect.poll(() => page.locator('#display-status').textContent()).toContain('bestätigt');
     const firstSrc = await page.locator('#preview').getAttribute('src');
     expect(firstSrc).toContain(ctl.delivery.status('ds-a').desiredHash as string);
@@ -63,19 +75,17 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
   });
 
   it('shows a refusal with the field at fault and keeps the stored room unchanged', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${ctl.httpUrl}/room?id=r-c`);
+    const page = await loggedIn('/room?id=r-c');
     await expect.poll(() => page.locator('#name').inputValue()).toBe('Einbürgerung');
     await page.locator('#name').fill('Raum 漢字');
     await page.getByRole('button', { name: 'Speichern' }).click();
     await expect.poll(() => page.locator('#message').textContent()).toContain('name: contains characters the displays cannot show');
-    expect((await (await fetch(`${ctl.httpUrl}/api/rooms/r-c`)).json()).name).toBe('Einbürgerung');
+    expect((await (await api(ctl, '/api/rooms/r-c')).json()).name).toBe('Einbürgerung');
     await page.close();
   });
 
   it('lists rooms by floor with live previews', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(ctl.httpUrl);
+    const page = await loggedIn('/', { width: 1400, height: 900 });
     await expect.poll(() => page.locator('a.card').count()).toBe(3);
     await expect.poll(() => page.locator('.status.ok').count()).toBe(3);
     await expect.poll(() => page.locator('a.card img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 800))).toBe(true);

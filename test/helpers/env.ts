@@ -83,3 +83,25 @@ export function requireBinary(binary: string | null, name: string): string {
   if (!binary) throw new Error(`${name} is not installed; .ci/run installs it (apt-get install ${name})`);
   return binary;
 }
+
+const tokens = new WeakMap<Controller, Promise<string>>();
+
+/** An API token of the controller's first admin (created once per controller). */
+export function adminToken(ctl: Controller): Promise<string> {
+  let t = tokens.get(ctl);
+  if (!t) {
+    const admin = ctl.users.list().find((u) => u.role === 'admin');
+    if (!admin) throw new Error('no admin account');
+    t = ctl.users.createToken(admin.id, 'tests');
+    tokens.set(ctl, t);
+  }
+  return t;
+}
+
+/** fetch against the controller's API as its admin (bearer token). */
+export async function api(ctl: Controller, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${await adminToken(ctl)}`);
+  if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  return fetch(`${ctl.httpUrl}${path}`, { ...init, headers });
+}

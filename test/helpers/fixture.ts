@@ -3,7 +3,7 @@ import type { Controller } from '../../controller/main.js';
 import { MqttSimDisplay, type MqttSimOptions } from '../../firmware-sim/mqtt-display.js';
 import { PANELS } from '../../renderer/panels.js';
 import { smallBuilding } from '../fixtures/small-building.js';
-import { startTestController, tempDir, testConfig, waitUntil, writeData } from './env.js';
+import { api, startTestController, tempDir, testConfig, waitUntil, writeData } from './env.js';
 
 export type BrokerFactory = (dataDir: string, prefix: string, displayIds: string[]) => Promise<{ url?: string; stop(): Promise<void> }>;
 
@@ -49,8 +49,7 @@ export async function startFixture(broker: BrokerFactory): Promise<Fixture> {
     dataDir,
     sims,
     sim: (id) => sims.get(id) as MqttSimDisplay,
-    patch: (roomId, body) =>
-      fetch(`${ctl.httpUrl}/api/rooms/${roomId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    patch: (roomId, body) => api(ctl, `/api/rooms/${roomId}`, { method: 'PATCH', body: JSON.stringify(body) }),
     async stop() {
       await Promise.all([...sims.values()].map((s) => s.stop()));
       await ctl.stop();

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { pino } from 'pino';
 import type { Controller } from '../../controller/main.js';
 import { smallBuilding } from '../fixtures/small-building.js';
-import { startTestController, tempDir, writeData } from '../helpers/env.js';
+import { adminToken, api, startTestController, tempDir, writeData } from '../helpers/env.js';
 
 let ctl: Controller;
 let cleanup: () => Promise<void>;
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 async function patchRaw(id: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const res = await fetch(`${ctl.httpUrl}/api/rooms/${id}`, { method: 'PATCH', headers, body });
+  const res = await api(ctl, `/api/rooms/${id}`, { method: 'PATCH', headers, body });
   return { status: res.status, body: (await res.json()) as { error?: { code: string; issues?: { field: string; message: string }[] } } & Record<string, unknown> };
 }
 const patch = (id: string, body: unknown) => patchRaw(id, JSON.stringify(body));
@@ -33,21 +33,21 @@ const fields = (r: Awaited<ReturnType<typeof patch>>) => r.body.error?.issues?.m
 describe('API', () => {
   it('lists floors, rooms, people, services and displays', async () => {
     for (const p of ['floors', 'rooms', 'people', 'services', 'units', 'displays']) {
-      const res = await fetch(`${ctl.httpUrl}/api/${p}`);
+      const res = await api(ctl, `/api/${p}`);
       expect(res.status).toBe(200);
       expect(Array.isArray(await res.json())).toBe(true);
     }
   });
 
   it('describes itself with OpenAPI 3', async () => {
-    const doc = (await (await fetch(`${ctl.httpUrl}/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, { maxLength?: number }> }> } };
+    const doc = (await (await api(ctl, `/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, { maxLength?: number }> }> } };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toContain('/api/rooms/{id}');
     expect(doc.components.schemas.RoomPatch?.properties?.officeHours?.maxLength).toBe(300);
   });
 
   it('serves a PNG preview of each display', async () => {
-    const res = await fetch(`${ctl.httpUrl}/api/displays/ds-a/preview.png`);
+    const res = await api(ctl, `/api/displays/ds-a/preview.png`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await res.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
@@ -64,10 +64,10 @@ describe('API', () => {
 
   it('404 for an unknown room or display', async () => {
     expect((await patch('r-nope', { name: 'x' })).status).toBe(404);
-    expect((await fetch(`${ctl.httpUrl}/api/rooms/r-nope`)).status).toBe(404);
-    expect((await fetch(`${ctl.httpUrl}/api/displays/nope`)).status).toBe(404);
-    expect((await fetch(`${ctl.httpUrl}/api/displays/nope/preview.png`)).status).toBe(404);
-    expect((await fetch(`${ctl.httpUrl}/api/nothing-here`)).status).toBe(404);
+    expect((await api(ctl, `/api/rooms/r-nope`)).status).toBe(404);
+    expect((await api(ctl, `/api/displays/nope`)).status).toBe(404);
+    expect((await api(ctl, `/api/displays/nope/preview.png`)).status).toBe(404);
+    expect((await api(ctl, `/api/nothing-here`)).status).toBe(404);
   });
 
   it('400 for malformed JSON, a non-object body or a wrong content type', async () => {
@@ -79,7 +79,7 @@ describe('API', () => {
   });
 
   it('400 naming each field: unknown fields, wrong types, limits, control characters, missing glyphs', async () => {
-    const before = (await (await fetch(`${ctl.httpUrl}/api/rooms/r-a`)).json()) as Record<string, unknown>;
+    const before = (await (await api(ctl, `/api/rooms/r-a`)).json()) as Record<string, unknown>;
     const cases: [unknown, string[]][] = [
       [{ colour: 'red' }, ['colour']],
       [{ notice: { text: 'x', colour: 1 } }, ['notice.colour']],
@@ -104,12 +104,12 @@ describe('API', () => {
       expect(r.status, JSON.stringify(body).slice(0, 60)).toBe(400);
       expect(fields(r), JSON.stringify(body).slice(0, 60)).toEqual(expected);
     }
-    const after = (await (await fetch(`${ctl.httpUrl}/api/rooms/r-a`)).json()) as Record<string, unknown>;
+    const after = (await (await api(ctl, `/api/rooms/r-a`)).json()) as Record<string, unknown>;
     expect(after).toEqual(before);
   });
 
   it('409 for a stale version', async () => {
-    const room = (await (await fetch(`${ctl.httpUrl}/api/rooms/r-b`)).json()) as { version: number };
+    const room = (await (await api(ctl, `/api/rooms/r-b`)).json()) as { version: number };
     expect((await patch('r-b', { version: room.version, officeHours: 'Mo 8–9 Uhr' })).status).toBe(200);
     const stale = await patch('r-b', { version: room.version, officeHours: 'Mo 9–10 Uhr' });
     expect(stale.status).toBe(409);
@@ -134,7 +134,7 @@ describe('API', () => {
       });
     expect(await status({ host: 'evil.example:' + port })).toBe(403);
     expect(await status({ host: `127.0.0.1:${port}`, origin: 'http://evil.example', 'content-type': 'application/json' }, 'PATCH')).toBe(403);
-    expect(await status({ host: `localhost:${port}` })).toBe(200);
+    expect(await status({ host: `localhost:${port}`, authorization: `Bearer ${await adminToken(ctl)}` })).toBe(200);
   });
 });
 
@@ -144,7 +144,7 @@ describe('secrets', () => {
     secrets.push(ctl.secrets.controllerMqttPassword());
     const bodies: string[] = [];
     for (const p of ['floors', 'units', 'people', 'services', 'rooms', 'displays', 'displays/ds-a', 'rooms/r-a', 'openapi.json']) {
-      bodies.push(await (await fetch(`${ctl.httpUrl}/api/${p}`)).text());
+      bodies.push(await (await api(ctl, `/api/${p}`)).text());
     }
     const everything = bodies.join('\n') + logLines.join('\n');
     expect(logLines.length).toBeGreaterThan(10);

@@ -11,7 +11,7 @@ import { renderSign, PANELS } from '../../renderer/index.js';
 import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
 import mqtt from 'mqtt';
 import { topics } from '../../controller/protocol/topics.js';
-import { waitUntil } from '../helpers/env.js';
+import { api, waitUntil } from '../helpers/env.js';
 import { startFixture, type BrokerFactory, type Fixture } from '../helpers/fixture.js';
 import { CONTROLLER_MQTT_USER } from '../../controller/store/secrets.js';
 
@@ -80,7 +80,7 @@ export function editToDisplaySuite(broker: BrokerFactory): void {
 
   it('an edit that changes nothing on the sign sends nothing', async () => {
     const before = [...sims.values()].map((s) => s.device.framesReceived);
-    const room = (await (await fetch(`${ctl.httpUrl}/api/rooms/r-c`)).json()) as { officeHours: string };
+    const room = (await (await api(ctl, '/api/rooms/r-c')).json()) as { officeHours: string };
     await patch('r-c', { officeHours: room.officeHours });
     await ctl.signs.idle();
     await new Promise((r) => setTimeout(r, 200));

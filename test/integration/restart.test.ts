@@ -5,13 +5,12 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { smallBuilding } from '../fixtures/small-building.js';
-import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { api, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 import { simFor } from '../helpers/fixture.js';
 import type { Controller } from '../../controller/main.js';
 import { DELIVERY_FILE } from '../../controller/delivery/records.js';
 
-const patch = (ctl: Controller, roomId: string, body: unknown) =>
-  fetch(`${ctl.httpUrl}/api/rooms/${roomId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const patch = (ctl: Controller, roomId: string, body: unknown) => api(ctl, `/api/rooms/${roomId}`, { method: 'PATCH', body: JSON.stringify(body) });
 
 describe('controller restart', () => {
   it('keeps desired and confirmed frames and sequence numbers; the next edit is a delta', async () => {

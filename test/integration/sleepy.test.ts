@@ -8,7 +8,7 @@ import type { Controller } from '../../controller/main.js';
 import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { api, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 import { simFor } from '../helpers/fixture.js';
 
 // 24 Nov 2026, 07:00 in Germany (UTC+1).
@@ -90,8 +90,7 @@ describe('sleepy displays, 10-minute check-ins, simulated clock', () => {
   }
 
   const sim = (id: string) => sims.get(id) as MqttSimDisplay;
-  const patch = (roomId: string, body: unknown) =>
-    fetch(`${ctl.httpUrl}/api/rooms/${roomId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const patch = (roomId: string, body: unknown) => api(ctl, `/api/rooms/${roomId}`, { method: 'PATCH', body: JSON.stringify(body) });
 
   it('every display confirms at its boot check-in, then sleeps with the configured interval', async () => {
     for (const id of sims.keys()) expect(ctl.delivery.status(id)).toMatchObject({ inSync: true, checkInSeconds: 600 });

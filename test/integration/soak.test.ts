@@ -6,7 +6,7 @@ import type { Controller } from '../../controller/main.js';
 import { MqttSimDisplay } from '../../firmware-sim/mqtt-display.js';
 import { seededRandom } from '../../firmware-sim/faults.js';
 import { generatedBuilding } from '../fixtures/generated-building.js';
-import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { api, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 import { simFor } from '../helpers/fixture.js';
 
 const DISPLAYS = 50;
@@ -63,7 +63,7 @@ describe(`soak: ${DISPLAYS} lossy displays, ${EDITS} edits (seed ${SEED})`, () =
     const worker = async () => {
       while (next < edits.length) {
         const e = edits[next++] as (typeof edits)[number];
-        const res = await fetch(`${ctl.httpUrl}/api/rooms/${e.room}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(e.body) });
+        const res = await api(ctl, `/api/rooms/${e.room}`, { method: 'PATCH', body: JSON.stringify(e.body) });
         expect(res.status).toBe(200);
       }
     };

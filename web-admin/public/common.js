@@ -24,17 +24,56 @@ export class ApiError extends Error {
   }
 }
 
+let csrfToken = null;
+
 export async function api(path, opts = {}) {
   const init = { method: opts.method ?? 'GET', headers: {} };
   if (opts.body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(opts.body);
   }
+  if (init.method !== 'GET' && csrfToken) init.headers['X-CSRF-Token'] = csrfToken;
   const res = await fetch(path, init);
   const text = await res.text();
   const body = text ? JSON.parse(text) : null;
-  if (!res.ok) throw new ApiError(res.status, body);
+  if (!res.ok) {
+    const code = body?.error?.code;
+    if (res.status === 401 && !path.startsWith('/api/session')) toLogin();
+    if (res.status === 403 && code === 'password_change_required') toLogin();
+    throw new ApiError(res.status, body);
+  }
   return body;
+}
+
+function toLogin() {
+  location.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
+/** The logged-in user (and the CSRF token for changes); sends the browser to the login page if there is none. */
+export async function session() {
+  try {
+    const s = await api('/api/session');
+    csrfToken = s.csrfToken;
+    if (s.user.mustChangePassword) toLogin();
+    return s.user;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) toLogin();
+    throw err;
+  }
+}
+
+export function setCsrf(token) {
+  csrfToken = token;
+}
+
+/** Shows who is logged in and wires the logout button in the page header. */
+export function mountUserMenu(user) {
+  const who = document.getElementById('user');
+  if (who) who.textContent = `${user.name} (${user.role})`;
+  document.getElementById('logout')?.addEventListener('click', async () => {
+    await api('/api/session', { method: 'DELETE' }).catch(() => undefined);
+    location.href = '/login';
+  });
 }
 
 export function previewUrl(displayId, hash) {

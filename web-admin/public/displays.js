@@ -1,4 +1,4 @@
-import { api, connectLive, describeScheduled, describeStatus, el, fmtTime, previewUrl } from './common.js';
+import { api, connectLive, describeScheduled, describeStatus, el, fmtTime, mountUserMenu, previewUrl, session } from './common.js';
 
 const rows = new Map();
 let roomNumber = new Map();
@@ -35,6 +35,7 @@ function row(s) {
   );
 }
 
+mountUserMenu(await session());
 const rooms = await api('/api/rooms');
 roomNumber = new Map(rooms.map((r) => [r.id, r.number]));
 connectLive(

@@ -1,4 +1,4 @@
-import { api, ApiError, connectLive, describeScheduled, describeStatus, el, previewUrl } from './common.js';
+import { api, ApiError, connectLive, describeScheduled, describeStatus, el, mountUserMenu, previewUrl, session } from './common.js';
 
 const roomId = new URLSearchParams(location.search).get('id');
 const $ = (id) => document.getElementById(id);
@@ -9,6 +9,8 @@ let occupantIds = [];
 let serviceIds = [];
 let displayId = null;
 let lastStatus = null;
+let me = null;
+let roomsById = new Map();
 
 function message(kind, text, issues = []) {
   const box = $('message');
@@ -58,8 +60,16 @@ function renderStatus() {
   $('scheduled').textContent = describeScheduled(s) ?? '';
 }
 
+function mayEdit(r) {
+  return me?.role === 'admin' || (me?.role === 'editor' && r.unitId !== null && me.unitIds.includes(r.unitId));
+}
+
 function fill(r) {
   room = r;
+  const editable = mayEdit(r);
+  for (const field of document.querySelectorAll('#form input, #form select, #form textarea, #form button')) field.disabled = !editable;
+  $('unit').disabled = !editable || me?.role !== 'admin';
+  if (!editable) message('ok', 'Nur lesen: Dieser Raum gehört nicht zu Ihren Organisationseinheiten · Read only: not one of your units.');
   displayId = r.displayIds[0] ?? null;
   $('title').textContent = `Raum ${r.number} · ${r.name}`;
   document.title = `Raum ${r.number} · Wegweiser`;
@@ -78,6 +88,8 @@ async function load() {
     message('error', 'Kein Raum angegeben · no room given (?id=…)');
     return;
   }
+  me = await session();
+  mountUserMenu(me);
   const [r, units, ppl, svc, rooms] = await Promise.all([
     api(`/api/rooms/${encodeURIComponent(roomId)}`),
     api('/api/units'),
@@ -87,6 +99,7 @@ async function load() {
   ]);
   people = ppl;
   services = svc;
+  roomsById = new Map(rooms.map((x) => [x.id, x]));
   options($('unit'), units, (u) => u.name, '— keine · none —');
   options($('notice-redirect'), rooms.filter((x) => x.id !== roomId), (x) => `${x.number} · ${x.name}`, '— keine Umleitung · no redirect —');
   fill(r);
@@ -107,29 +120,72 @@ $('add-service').addEventListener('change', (e) => {
   $('add-service').focus();
 });
 
-$('form').addEventListener('submit', async (e) => {
-  e.preventDefault();
+function formState() {
   const text = $('notice-text').value.trim();
-  const body = {
-    version: room.version,
+  const keepWindow = room.notice && text === room.notice.text ? { from: room.notice.from, until: room.notice.until } : {};
+  return {
     name: $('name').value,
     unitId: $('unit').value || null,
     officeHours: $('officeHours').value,
-    occupantIds,
-    serviceIds,
-    notice: text ? { text, redirectRoomId: $('notice-redirect').value || null } : null,
+    occupantIds: [...occupantIds],
+    serviceIds: [...serviceIds],
+    notice: text ? { text, redirectRoomId: $('notice-redirect').value || null, ...keepWindow } : null,
   };
+}
+
+/** A room or an edit in words, field by field, for the conflict view. */
+function describe(r) {
+  const names = (ids, xs, f) => ids.map((id) => f(xs.find((x) => x.id === id)) ?? id).join(', ') || '—';
+  return [
+    ['Bezeichnung · Name', r.name],
+    ['Sprechzeiten · Office hours', r.officeHours || '—'],
+    ['Besetzung · Occupants', names(r.occupantIds, people, (p) => p?.name)],
+    ['Leistungen · Services', names(r.serviceIds, services, (x) => x?.nameDe)],
+    ['Hinweis · Notice', r.notice?.text ?? '—'],
+    ['Umleitung · Redirect', r.notice?.redirectRoomId ? (roomsById.get(r.notice.redirectRoomId)?.number ?? r.notice.redirectRoomId) : '—'],
+  ];
+}
+
+function showConflict(mine, current) {
+  const a = describe(mine);
+  const b = describe(current);
+  const column = (title, rows, other) =>
+    el('section', {}, el('h3', { text: title }), el('dl', {}, rows.flatMap(([k, v], i) => [el('dt', { text: k }), el('dd', { class: v !== other[i][1] ? 'differs' : '', text: v })])));
+  const box = $('message');
+  box.replaceChildren(
+    el(
+      'div',
+      { class: 'message error', role: 'alert' },
+      'Jemand anderes hat diesen Raum inzwischen geändert – nichts wurde überschrieben. · Someone else changed this room meanwhile – nothing was overwritten.',
+    ),
+    el('div', { class: 'conflict', id: 'conflict' }, column('Ihre Fassung · Your version', a, b), column(`Gespeicherte Fassung · Saved version (v${current.version})`, b, a)),
+    el(
+      'p',
+      { class: 'row' },
+      el('button', { type: 'button', class: 'secondary', id: 'take-saved', onclick: () => { fill(current); message('ok', 'Gespeicherte Fassung geladen · Saved version loaded.'); } }, 'Gespeicherte Fassung übernehmen · Take the saved version'),
+      el('button', { type: 'button', class: 'secondary', id: 'keep-mine', onclick: () => save(current.version) }, 'Meine Fassung darüber speichern · Save mine over it'),
+    ),
+  );
+}
+
+async function save(version) {
+  const mine = formState();
   $('save').disabled = true;
   try {
-    fill(await api(`/api/rooms/${encodeURIComponent(roomId)}`, { method: 'PATCH', body }));
+    fill(await api(`/api/rooms/${encodeURIComponent(roomId)}`, { method: 'PATCH', body: { version, ...mine } }));
     message('ok', 'Gespeichert · Saved. Die Anzeige wird aktualisiert · updating the display …');
   } catch (err) {
-    if (err instanceof ApiError && err.status === 409) message('error', 'Jemand anderes hat diesen Raum inzwischen geändert. Bitte neu laden · Changed by someone else, please reload.');
+    if (err instanceof ApiError && err.status === 409 && err.body?.current) showConflict({ ...room, ...mine }, err.body.current);
     else if (err instanceof ApiError) message('error', `Nicht gespeichert · Not saved: ${err.message}`, err.body?.error?.issues ?? []);
     else message('error', `Nicht gespeichert · Not saved: ${err.message}`);
   } finally {
-    $('save').disabled = false;
+    $('save').disabled = !mayEdit(room);
   }
+}
+
+$('form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void save(room.version);
 });
 
 connectLive(

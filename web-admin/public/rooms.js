@@ -1,4 +1,4 @@
-import { api, connectLive, describeStatus, el, previewUrl } from './common.js';
+import { api, connectLive, describeStatus, el, mountUserMenu, previewUrl, session } from './common.js';
 
 const statusById = new Map();
 const cards = new Map(); // displayId → { img, status }
@@ -49,6 +49,7 @@ async function load() {
   root.removeAttribute('aria-busy');
 }
 
+mountUserMenu(await session());
 connectLive(
   (msg) => {
     if (msg.type === 'snapshot') for (const s of msg.displays) statusById.set(s.id, s);

@@ -2,8 +2,11 @@ import { Router } from 'express';
 import type { Room } from '../../controller/domain/model.js';
 import type { WebDeps } from '../services.js';
 import { RoomPatchBody, parseBody } from '../validation.js';
+import { AppError } from '../../controller/errors.js';
+import { diff } from '../../controller/audit/audit-log.js';
+import { assertMayEditRoom, auth, type Auth } from '../auth.js';
 
-export function roomsRouter({ ctx }: WebDeps): Router {
+export function roomsRouter({ ctx, audit }: WebDeps): Router {
   const r = Router();
   const displaysOf = (room: Room) => ctx.store.displays().filter((d) => d.roomId === room.id).map((d) => d.id);
   const view = (room: Room) => ({ ...room, displayIds: displaysOf(room) });
@@ -20,9 +23,23 @@ export function roomsRouter({ ctx }: WebDeps): Router {
 
   r.patch('/:id', async (req, res) => {
     const room = ctx.store.room(req.params.id); // 404 before 400 for an unknown room
+    const user = (auth(res) as Auth).user;
+    assertMayEditRoom(user, room);
     const { version, ...patch } = parseBody(RoomPatchBody, req.body);
-    const updated = await ctx.store.updateRoom(room.id, patch, version);
-    ctx.log.info({ room: room.id, fields: Object.keys(patch), version: updated.version }, 'room updated');
+    if (patch.unitId !== undefined && patch.unitId !== room.unitId && user.role !== 'admin') {
+      throw new AppError(403, 'forbidden_unit', 'only admins move a room to another unit');
+    }
+    let updated: Room;
+    try {
+      updated = await ctx.store.updateRoom(room.id, patch, version);
+    } catch (err) {
+      // A stale edit: answer with the version now stored, so the editor can show both side by side.
+      if (err instanceof AppError && err.status === 409) res.locals.conflictCurrent = view(ctx.store.room(room.id));
+      throw err;
+    }
+    const change = diff(room as unknown as Record<string, unknown>, updated as unknown as Record<string, unknown>);
+    await audit.record({ user: user.username, action: 'update', entity: 'room', id: room.id, ...change });
+    ctx.log.info({ room: room.id, fields: Object.keys(change.after), version: updated.version, user: user.username }, 'room updated');
     res.json(view(updated));
   });
 
