@@ -7,6 +7,8 @@ import { startController } from './main.js';
 import { StoreLoadError, DATA_FILE } from './store/store.js';
 import { SecretStore } from './store/secrets.js';
 import { MqttAccess } from './gateways/mqtt/access.js';
+import { Role, UserStore } from './auth/users.js';
+import { generatePassword } from './auth/passwords.js';
 import { Data } from './domain/model.js';
 import { composeDoorSign } from './signs/compose.js';
 import { createLogger } from './log.js';
@@ -20,6 +22,9 @@ Usage:
   wegweiser render ROOM [options]    render a room's door sign to PNG (ROOM: id or number, e.g. 2.14)
   wegweiser sim [options]            run simulated displays against a broker
   wegweiser mqtt-files [options]     write Mosquitto password + ACL files for the displays (external broker)
+  wegweiser user add NAME [options]  create an account (prints a one-time password)
+  wegweiser user list | token NAME | passwd NAME
+                                     list accounts; print a new API token; set a new one-time password
   wegweiser help
 
 start options:
@@ -42,6 +47,13 @@ mqtt-files options:
   --data DIR            data directory (default ./data); secrets are created for displays that have none
   --out DIR             where to write passwd and acl (default DATA/mosquitto)
   --prefix P            MQTT topic prefix (default wegweiser)
+
+user options:
+  --data DIR            data directory (default ./data)
+  --role ROLE           admin | editor | viewer (default editor)
+  --unit ID             a unit whose rooms an editor may change (repeatable)
+  --name TEXT           display name
+  --token-name TEXT     label for a new API token (default "cli")
 
 sim options:
   --mqtt-url URL        broker (default mqtt://127.0.0.1:1883)
@@ -246,6 +258,58 @@ async function cmdMqttFiles(argv: string[]): Promise<void> {
   );
 }
 
+async function cmdUser(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      role: { type: 'string' },
+      unit: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      'token-name': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [action, username] = positionals;
+  const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
+  await mkdir(dataDir, { recursive: true });
+  const users = await UserStore.open(dataDir);
+  const find = () => {
+    const u = users.list().find((x) => x.username === username);
+    if (!u) fail(`user: no account "${username ?? ''}"`);
+    return u;
+  };
+  switch (action) {
+    case 'add': {
+      if (!username) fail('user add: name the account, e.g. "wegweiser user add anna --role editor --unit u-aufenthalt"', 2);
+      const role = Role.safeParse(values.role ?? 'editor');
+      if (!role.success) fail(`--role: expected admin, editor or viewer, got "${values.role}"`, 2);
+      const { user, password } = await users.add({ username, name: values.name ?? username, role: role.data, unitIds: values.unit ?? [] });
+      process.stdout.write(`created ${user.username} (${user.role}${user.unitIds.length ? `, units ${user.unitIds.join(', ')}` : ''})\none-time password: ${password}\n`);
+      return;
+    }
+    case 'list':
+      for (const u of users.list()) process.stdout.write(`${u.username}\t${u.role}\t${u.unitIds.join(',') || '-'}\t${u.name}${u.mustChangePassword ? '\t(one-time password)' : ''}\n`);
+      return;
+    case 'token': {
+      const u = find();
+      process.stdout.write(`${await users.createToken(u.id, values['token-name'] ?? 'cli')}\n`);
+      return;
+    }
+    case 'passwd': {
+      const u = find();
+      const password = generatePassword();
+      await users.setPassword(u.id, password);
+      await users.requirePasswordChange(u.id);
+      process.stdout.write(`one-time password for ${u.username}: ${password}\n`);
+      return;
+    }
+    default:
+      fail('user: expected add, list, token or passwd', 2);
+  }
+}
+
 const [command = 'help', ...rest] = process.argv.slice(2);
 try {
   switch (command) {
@@ -260,6 +324,9 @@ try {
       break;
     case 'mqtt-files':
       await cmdMqttFiles(rest);
+      break;
+    case 'user':
+      await cmdUser(rest);
       break;
     case 'help':
     case '--help':

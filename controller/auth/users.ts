@@ -166,6 +166,14 @@ export class UserStore {
     await this.save();
   }
 
+  /** The next login must choose a new password (after an admin reset it). */
+  async requirePasswordChange(id: string): Promise<void> {
+    const u = this.data.users.find((x) => x.id === id);
+    if (!u) throw notFound('user', id);
+    u.mustChangePassword = true;
+    await this.save();
+  }
+
   /** A new API token for scripts (`Authorization: Bearer …`); returned once, stored as a hash. */
   async createToken(userId: string, name: string): Promise<string> {
     const u = this.data.users.find((x) => x.id === userId);

@@ -115,3 +115,27 @@ describe('wegweiser mqtt-files', () => {
     expect(acl).not.toMatch(/pattern (read|readwrite) wegweiser\/#/);
   });
 });
+
+describe('wegweiser user', () => {
+  it('creates an account with a one-time password and an API token that the API accepts', async () => {
+    const t = await tempDir();
+    cleanups.push(t.cleanup);
+    await writeData(t.dir, smallBuilding());
+    const add = await wegweiser(['user', 'add', 'anna', '--role', 'editor', '--unit', 'u-1', '--name', 'Anna Schön', '--data', t.dir]);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toMatch(/one-time password: [a-z2-9]{5}(-[a-z2-9]{5}){3}/);
+    const token = (await wegweiser(['user', 'token', 'anna', '--data', t.dir])).stdout.trim();
+    expect(token).toMatch(/^wwt_/);
+    const list = await wegweiser(['user', 'list', '--data', t.dir]);
+    expect(list.stdout).toContain('anna\teditor\tu-1\tAnna Schön\t(one-time password)');
+    const ctl = await startTestController(t.dir);
+    try {
+      const res = await fetch(`${ctl.httpUrl}/api/rooms/r-a`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ officeHours: 'Mi 10–11 Uhr' }) });
+      expect(res.status).toBe(200);
+      expect(ctl.bootstrap).toBeNull(); // an account existed: no bootstrap admin was made
+    } finally {
+      await ctl.stop();
+    }
+    expect((await wegweiser(['user', 'add', 'x', '--role', 'root', '--data', t.dir])).code).toBe(2);
+  });
+});

@@ -1,0 +1,94 @@
+// Accounts in real Chromium: two colleagues editing the same room (the second sees both versions, nothing is
+// overwritten), an editor limited to their unit, the first admin's one-time password, logging out.
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { Controller } from '../../controller/main.js';
+import { smallBuilding } from '../fixtures/small-building.js';
+import { api, CHROMIUM, needs, startTestController, tempDir, writeData } from '../helpers/env.js';
+import { launchChromium } from '../helpers/browser.js';
+
+const ARTIFACTS = 'test-artifacts';
+const PW = 'Straßenbahn-Haltestelle-7';
+
+describe.runIf(needs(CHROMIUM, 'chromium'))('accounts in Chromium', () => {
+  let ctl: Controller;
+  let browser: Browser;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    await writeData(t.dir, smallBuilding());
+    ctl = await startTestController(t.dir, { demo: { sims: true } });
+    await ctl.users.add({ username: 'ina', name: 'Ina Admin', role: 'admin', password: PW, mustChangePassword: false });
+    await ctl.users.add({ username: 'eve', name: 'Eve Editor', role: 'editor', unitIds: ['u-1'], password: PW, mustChangePassword: false });
+    browser = await launchChromium();
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ctl?.stop();
+    await cleanup?.();
+  });
+
+  async function login(page: Page, username: string, password: string, path = '/') {
+    await page.goto(`${ctl.httpUrl}/login?next=${encodeURIComponent(path)}`);
+    await page.getByLabel('Benutzername · User name', { exact: true }).fill(username);
+    await page.getByLabel('Passwort · Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+  }
+
+  it('the first admin logs in with the one-time password and must choose a new one', async () => {
+    const page = await browser.newPage();
+    expect(ctl.bootstrap?.username).toBe('admin');
+    await login(page, 'admin', ctl.bootstrap?.password ?? '', '/displays');
+    await expect.poll(() => page.locator('#change').isVisible()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/login-change-password.png` });
+    await page.getByLabel('Neues Passwort · New password', { exact: true }).fill('mein-eigenes-Passwort-2026');
+    await page.getByLabel('Wiederholen · Repeat', { exact: true }).fill('mein-eigenes-Passwort-2026');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.waitForURL((u) => u.pathname === '/displays');
+    await expect.poll(() => page.locator('#user').textContent()).toContain('Administrator');
+    await page.close();
+  });
+
+  it('a second colleague saving a stale version gets the conflict view; nothing is overwritten', async () => {
+    const first = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const second = await browser.newPage({ viewport: { width: 1400, height: 1000 } }); // its own context
+    await login(first, 'ina', PW, '/room?id=r-b');
+    await login(second, 'eve', PW, '/room?id=r-b');
+    for (const p of [first, second]) await expect.poll(() => p.locator('#name').inputValue()).toBe('Service-Center');
+
+    await first.locator('#officeHours').fill('Mo–Do 8–12 Uhr');
+    await first.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(() => first.locator('#message').textContent()).toContain('Gespeichert');
+
+    await second.locator('#officeHours').fill('Mo–Fr 9–11 Uhr');
+    await second.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(() => second.locator('#conflict').isVisible()).toBe(true);
+    const text = (await second.locator('#conflict').textContent()) ?? '';
+    expect(text).toContain('Mo–Fr 9–11 Uhr'); // theirs
+    expect(text).toContain('Mo–Do 8–12 Uhr'); // the saved one
+    await second.screenshot({ path: `${ARTIFACTS}/conflict-view.png`, fullPage: true });
+    expect(((await (await api(ctl, '/api/rooms/r-b')).json()) as { officeHours: string }).officeHours).toBe('Mo–Do 8–12 Uhr');
+
+    await second.locator('#take-saved').click();
+    await expect.poll(() => second.locator('#officeHours').inputValue()).toBe('Mo–Do 8–12 Uhr');
+    await first.close();
+    await second.close();
+  });
+
+  it('an editor sees another unit\'s room read-only, and logs out', async () => {
+    const page = await browser.newPage();
+    await login(page, 'eve', PW, '/room?id=r-c');
+    await expect.poll(() => page.locator('#message').textContent()).toContain('Nur lesen');
+    expect(await page.locator('#save').isDisabled()).toBe(true);
+    expect(await page.locator('#name').isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Abmelden' }).click();
+    await page.waitForURL((u) => u.pathname === '/login');
+    await page.goto(`${ctl.httpUrl}/room?id=r-a`);
+    await page.waitForURL((u) => u.pathname === '/login'); // the session is gone
+    await page.close();
+  });
+});
