@@ -22,8 +22,13 @@ try {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
+  await ctl.users.add({ username: 'doku', name: 'Doku Admin', role: 'admin', password: 'screenshots-only-123', mustChangePassword: false });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(ctl.httpUrl);
+  await page.goto(`${ctl.httpUrl}/login`);
+  await page.getByLabel('Benutzername · User name', { exact: true }).fill('doku');
+  await page.getByLabel('Passwort · Password', { exact: true }).fill('screenshots-only-123');
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.waitForURL((u) => u.pathname === '/');
   await page.waitForFunction(() => [...document.querySelectorAll('a.card img')].slice(0, 8).every((i) => (i as HTMLImageElement).naturalWidth > 0));
   await page.screenshot({ path: `${OUT}/admin-rooms.png` });
   await page.goto(`${ctl.httpUrl}/room?id=r-0.05`);
