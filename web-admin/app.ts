@@ -48,7 +48,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Referrer-Policy', 'no-referrer');
-    res.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; connect-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
+    res.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
     next();
   });
   app.use('/api', express.json({ limit: '64kb', strict: true }));

@@ -35,6 +35,31 @@ function describePath(data: unknown, p: PropertyKey[]): string {
   return rest.length ? `${where}.${rest.map(String).join('.')}` : where;
 }
 
+/** Every reference in a room patch must exist; a notice cannot send visitors to its own room. */
+export function checkRoomPatch(d: Readonly<Data>, id: string, patch: RoomPatch): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const has = (xs: readonly { id: string }[], x: string) => xs.some((r) => r.id === x);
+  if (patch.unitId && !has(d.units, patch.unitId)) issues.push({ field: 'unitId', message: `unknown unit "${patch.unitId}"` });
+  patch.occupantIds?.forEach((p, i) => {
+    if (!has(d.people, p)) issues.push({ field: `occupantIds.${i}`, message: `unknown person "${p}"` });
+  });
+  patch.serviceIds?.forEach((x, i) => {
+    if (!has(d.services, x)) issues.push({ field: `serviceIds.${i}`, message: `unknown service "${x}"` });
+  });
+  const redirect = patch.notice?.redirectRoomId;
+  if (redirect) {
+    if (redirect === id) issues.push({ field: 'notice.redirectRoomId', message: 'a notice cannot redirect to its own room' });
+    else if (!has(d.rooms, redirect)) issues.push({ field: 'notice.redirectRoomId', message: `unknown room "${redirect}"` });
+  }
+  return issues;
+}
+
+/** The data as it would be with a room patch applied (nothing stored): for previews. */
+export function withRoomPatch(d: Readonly<Data>, id: string, patch: RoomPatch): Data {
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  return { ...d, rooms: d.rooms.map((r) => (r.id === id ? { ...r, ...defined } : r)) };
+}
+
 export class Store {
   private constructor(
     readonly file: string,
@@ -128,20 +153,7 @@ export class Store {
       throw conflict(`room "${id}" was changed by someone else (version ${room.version}, you edited ${expectedVersion})`);
     }
     const d = this.db.data;
-    const issues: FieldIssue[] = [];
-    const has = (xs: readonly { id: string }[], x: string) => xs.some((r) => r.id === x);
-    if (patch.unitId && !has(d.units, patch.unitId)) issues.push({ field: 'unitId', message: `unknown unit "${patch.unitId}"` });
-    patch.occupantIds?.forEach((p, i) => {
-      if (!has(d.people, p)) issues.push({ field: `occupantIds.${i}`, message: `unknown person "${p}"` });
-    });
-    patch.serviceIds?.forEach((s, i) => {
-      if (!has(d.services, s)) issues.push({ field: `serviceIds.${i}`, message: `unknown service "${s}"` });
-    });
-    const redirect = patch.notice?.redirectRoomId;
-    if (redirect) {
-      if (redirect === id) issues.push({ field: 'notice.redirectRoomId', message: 'a notice cannot redirect to its own room' });
-      else if (!has(d.rooms, redirect)) issues.push({ field: 'notice.redirectRoomId', message: `unknown room "${redirect}"` });
-    }
+    const issues = checkRoomPatch(d, id, patch);
     if (issues.length) throw invalid(issues);
 
     const next: Room = {

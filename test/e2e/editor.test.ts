@@ -54,6 +54,12 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
 
     await page.getByLabel('Text (leer = kein Hinweis').fill('Heute geschlossen. Bitte gehen Sie zu Raum 1.02 – Größe & Maß');
     await page.getByLabel('Besucher schicken zu Raum').selectOption('r-b');
+    // The preview shows the change while typing, before saving, and the display still shows the old frame.
+    await expect.poll(() => page.locator('#preview').getAttribute('src'), { timeout: 10_000 }).toMatch(/^blob:/);
+    await expect.poll(() => page.locator('#preview-note').textContent()).toContain('noch nicht gespeichert');
+    const previewHash = await page.locator('#preview').getAttribute('data-hash');
+    expect(previewHash).not.toBe(ctl.delivery.status('ds-a').desiredHash);
+    await page.screenshot({ path: `${ARTIFACTS}/room-editor-live-preview.png`, fullPage: true });
     await page.getByRole('button', { name: 'Speichern' }).click();
     await expect.poll(() => page.locator('#message').textContent()).toContain('Gespeichert');
 
@@ -65,6 +71,7 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
     }, 'ds-a to confirm the new frame');
     const sim = ctl.sims.find((s) => s.id === 'ds-a');
     expect(sim?.device.framebuffer?.hash).toBe(status.desiredHash);
+    expect(status.desiredHash).toBe(previewHash); // what was previewed is exactly what the display shows
     expect(await page.locator('#preview').getAttribute('src')).toContain(status.desiredHash);
     await expect.poll(() => page.locator('#display-status').textContent()).toMatch(/bestätigt von der Anzeige um \d\d:\d\d:\d\d/);
     // The preview image really loaded (a broken image has naturalWidth 0).

@@ -151,3 +151,21 @@ describe('secrets', () => {
     for (const s of secrets) expect(everything).not.toContain(s);
   });
 });
+
+describe('live preview', () => {
+  it('renders unsaved changes with the same checks as saving, stores nothing, and matches the saved frame', async () => {
+    const body = { officeHours: 'Sa 10–12 Uhr', notice: { text: 'Nur heute: Sondersprechstunde', redirectRoomId: null } };
+    const before = (await (await api(ctl, '/api/rooms/r-b')).json()) as { version: number };
+    const res = await api(ctl, '/api/rooms/r-b/preview', { method: 'POST', body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const previewHash = res.headers.get('x-frame-hash');
+    expect(((await (await api(ctl, '/api/rooms/r-b')).json()) as { version: number }).version).toBe(before.version);
+    const bad = await api(ctl, '/api/rooms/r-b/preview', { method: 'POST', body: JSON.stringify({ occupantIds: ['p-ghost'], name: 'Raum 漢' }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { issues: { field: string }[] } }).error.issues.map((i) => i.field).sort()).toEqual(['name']);
+    expect((await api(ctl, '/api/rooms/r-b', { method: 'PATCH', body: JSON.stringify(body) })).status).toBe(200);
+    await ctl.signs.idle();
+    expect(ctl.delivery.status('ds-b').desiredHash).toBe(previewHash);
+  });
+});

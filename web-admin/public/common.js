@@ -66,6 +66,10 @@ export function setCsrf(token) {
   csrfToken = token;
 }
 
+export function csrf() {
+  return csrfToken ?? '';
+}
+
 /** Shows who is logged in and wires the logout button in the page header. */
 export function mountUserMenu(user) {
   const who = document.getElementById('user');

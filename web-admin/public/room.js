@@ -1,4 +1,4 @@
-import { api, ApiError, connectLive, describeScheduled, describeStatus, el, mountUserMenu, previewUrl, session } from './common.js';
+import { api, ApiError, connectLive, csrf, describeScheduled, describeStatus, el, mountUserMenu, previewUrl, session } from './common.js';
 
 const roomId = new URLSearchParams(location.search).get('id');
 const $ = (id) => document.getElementById(id);
@@ -11,6 +11,10 @@ let displayId = null;
 let lastStatus = null;
 let me = null;
 let roomsById = new Map();
+/** the preview shows unsaved changes (live status must not replace it until saved or discarded) */
+let previewing = false;
+let previewTimer = null;
+let previewSeq = 0;
 
 function message(kind, text, issues = []) {
   const box = $('message');
@@ -52,7 +56,7 @@ function renderStatus() {
   const d = describeStatus(s);
   $('display-status').className = `status ${d.cls}`;
   $('display-status').textContent = displayId ? d.text : 'Diesem Raum ist keine Anzeige zugeordnet · no display';
-  if (s?.desiredHash && $('preview').dataset.hash !== s.desiredHash) {
+  if (!previewing && s?.desiredHash && $('preview').dataset.hash !== s.desiredHash) {
     $('preview').dataset.hash = s.desiredHash;
     $('preview').src = previewUrl(displayId, s.desiredHash);
   }
@@ -168,12 +172,49 @@ function showConflict(mine, current) {
   );
 }
 
+/** Renders the unsaved form on the server (same checks as saving) and shows it, 300 ms after the last keystroke. */
+function schedulePreview() {
+  if (!room || !mayEdit(room)) return;
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(async () => {
+    const seq = ++previewSeq;
+    const res = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/preview`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() },
+      body: JSON.stringify(formState()),
+    });
+    if (seq !== previewSeq) return; // a newer keystroke won
+    if (!res.ok) {
+      const body = await res.json().catch(() => null);
+      $('preview-note').textContent = `Vorschau nicht möglich · No preview: ${body?.error?.message ?? res.status}`;
+      return;
+    }
+    const old = $('preview').src;
+    $('preview').src = URL.createObjectURL(await res.blob());
+    if (old.startsWith('blob:')) URL.revokeObjectURL(old);
+    $('preview').dataset.hash = res.headers.get('X-Frame-Hash') ?? '';
+    previewing = true;
+    const warnings = JSON.parse(decodeURIComponent(res.headers.get('X-Layout-Warnings') ?? '%5B%5D'));
+    $('preview-note').textContent = `Vorschau – noch nicht gespeichert · Preview, not saved yet${warnings.length ? ` · ${warnings.join(' · ')}` : ''}`;
+  }, 300);
+}
+
+for (const id of ['name', 'officeHours', 'notice-text', 'notice-redirect']) $(id).addEventListener('input', schedulePreview);
+new MutationObserver(schedulePreview).observe($('occupants'), { childList: true });
+new MutationObserver(schedulePreview).observe($('services'), { childList: true });
+
 async function save(version) {
   const mine = formState();
   $('save').disabled = true;
   try {
     fill(await api(`/api/rooms/${encodeURIComponent(roomId)}`, { method: 'PATCH', body: { version, ...mine } }));
+    previewing = false;
+    clearTimeout(previewTimer);
+    previewSeq++;
+    $('preview-note').textContent = '';
+    $('preview').dataset.hash = ''; // show the stored frame from the server again
     message('ok', 'Gespeichert · Saved. Die Anzeige wird aktualisiert · updating the display …');
+    renderStatus();
   } catch (err) {
     if (err instanceof ApiError && err.status === 409 && err.body?.current) showConflict({ ...room, ...mine }, err.body.current);
     else if (err instanceof ApiError) message('error', `Nicht gespeichert · Not saved: ${err.message}`, err.body?.error?.issues ?? []);

@@ -2,7 +2,10 @@ import { Router } from 'express';
 import type { Room } from '../../controller/domain/model.js';
 import type { WebDeps } from '../services.js';
 import { RoomPatchBody, parseBody } from '../validation.js';
-import { AppError } from '../../controller/errors.js';
+import { AppError, invalid } from '../../controller/errors.js';
+import { checkRoomPatch, withRoomPatch } from '../../controller/store/store.js';
+import { composeDoorSign } from '../../controller/signs/compose.js';
+import { renderSign, frameToPng, panelById, PANELS } from '../../renderer/index.js';
 import { diff } from '../../controller/audit/audit-log.js';
 import { assertMayEditRoom, auth, type Auth } from '../auth.js';
 
@@ -19,6 +22,23 @@ export function roomsRouter({ ctx, audit }: WebDeps): Router {
 
   r.get('/:id', (req, res) => {
     res.json(view(ctx.store.room(req.params.id)));
+  });
+
+  // The sign as it would look with the editor's unsaved changes: same checks as saving, nothing stored.
+  r.post('/:id/preview', async (req, res) => {
+    const room = ctx.store.room(req.params.id);
+    const { version: _version, ...patch } = parseBody(RoomPatchBody, req.body);
+    void _version;
+    const issues = checkRoomPatch(ctx.store.data, room.id, patch);
+    if (issues.length) throw invalid(issues);
+    const display = ctx.store.displays().find((d) => d.roomId === room.id);
+    const panel = panelById(display?.panel ?? 'epd-7in5-bw') ?? PANELS['epd-7in5-bw'];
+    const { frame, warnings } = await renderSign(composeDoorSign(withRoomPatch(ctx.store.data, room.id, patch), room.id, ctx.clock.now()), panel);
+    res.set('Content-Type', 'image/png');
+    res.set('Cache-Control', 'no-store');
+    res.set('X-Frame-Hash', frame.hash);
+    res.set('X-Layout-Warnings', encodeURIComponent(JSON.stringify(warnings)));
+    res.send(await frameToPng(frame));
   });
 
   r.patch('/:id', async (req, res) => {
