@@ -3,7 +3,7 @@
 // check-in interval, says so (availability "online" + check-in), listens a moment — longer while a transfer is
 // coming in — then says "asleep" and turns its radio off: frames sent while it sleeps never reach it.
 import { EventEmitter } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../controller/protocol/topics.js';
 import type { CheckIn } from '../controller/protocol/topics.js';
@@ -205,10 +205,13 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     });
   }
 
+  /** Writes what the display shows as PNG, atomically (a viewer of the folder never sees half a file). */
   async writePng(file: string): Promise<boolean> {
     const png = await this.device.screenshot();
     if (!png) return false;
-    await writeFile(file, png);
+    const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
+    await writeFile(tmp, png);
+    await rename(tmp, file);
     return true;
   }
 
