@@ -59,6 +59,22 @@ export const Room = z.strictObject({
   version: z.number().int().nonnegative(),
   updatedAt: z.iso.datetime(),
 });
+/** A notice for many rooms at once (a floor, a unit, the building), shown over each room's own notice until it ends. */
+export const BulkNotice = z.strictObject({
+  id: Id,
+  scope: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('building') }),
+    z.strictObject({ kind: z.literal('floor'), id: Id }),
+    z.strictObject({ kind: z.literal('unit'), id: Id }),
+  ]),
+  text: z.string().min(1),
+  redirectRoomId: Id.nullable(),
+  from: z.iso.datetime({ offset: true }).nullable(),
+  until: z.iso.datetime({ offset: true }),
+  createdBy: z.string(),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+
 export const Display = z.strictObject({
   id: Id,
   panel: z.enum(PANEL_IDS),
@@ -77,6 +93,7 @@ export const Data = z
     services: z.array(Service),
     rooms: z.array(Room),
     displays: z.array(Display),
+    bulkNotices: z.array(BulkNotice).default([]),
   })
   .superRefine((d, ctx) => {
     // Referential integrity and unique ids: a file that passes is one every module can trust.
@@ -111,6 +128,11 @@ export const Data = z
       if (redirect) ref(sets.rooms.has(redirect), ['rooms', i, 'notice', 'redirectRoomId'], 'room', redirect);
     });
     d.displays.forEach((x, i) => x.roomId && ref(sets.rooms.has(x.roomId), ['displays', i, 'roomId'], 'room', x.roomId));
+    d.bulkNotices.forEach((n, i) => {
+      if (n.scope.kind === 'floor') ref(sets.floors.has(n.scope.id), ['bulkNotices', i, 'scope', 'id'], 'floor', n.scope.id);
+      if (n.scope.kind === 'unit') ref(sets.units.has(n.scope.id), ['bulkNotices', i, 'scope', 'id'], 'unit', n.scope.id);
+      if (n.redirectRoomId) ref(sets.rooms.has(n.redirectRoomId), ['bulkNotices', i, 'redirectRoomId'], 'room', n.redirectRoomId);
+    });
   });
 
 export type Building = z.infer<typeof Building>;
@@ -121,8 +143,9 @@ export type Service = z.infer<typeof Service>;
 export type Notice = z.infer<typeof Notice>;
 export type Room = z.infer<typeof Room>;
 export type Display = z.infer<typeof Display>;
+export type BulkNotice = z.infer<typeof BulkNotice>;
 export type Data = z.infer<typeof Data>;
 
 export function emptyData(): Data {
-  return { schemaVersion: SCHEMA_VERSION, buildings: [], floors: [], units: [], people: [], services: [], rooms: [], displays: [] };
+  return { schemaVersion: SCHEMA_VERSION, buildings: [], floors: [], units: [], people: [], services: [], rooms: [], displays: [], bulkNotices: [] };
 }

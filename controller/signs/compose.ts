@@ -1,6 +1,6 @@
 // What a display should show, as a pure function of the stored state (and, later, the clock).
 import type { DoorSignContent, SignContent } from '../../renderer/content.js';
-import type { Data, Display } from '../domain/model.js';
+import type { BulkNotice, Data, Display, Room } from '../domain/model.js';
 
 /** Whether a notice is shown at `now` (ms): from ≤ now < until, open ends allowed. */
 export function noticeActive(n: { from: string | null; until: string | null }, now: number): boolean {
@@ -14,9 +14,14 @@ export function composeDoorSign(data: Readonly<Data>, roomId: string, now: numbe
   const byId = <T extends { id: string }>(xs: readonly T[], ids: readonly string[]) =>
     ids.map((id) => xs.find((x) => x.id === id)).filter((x): x is T => x !== undefined);
   let notice: DoorSignContent['notice'] = null;
-  if (room.notice && noticeActive(room.notice, now)) {
-    const target = room.notice.redirectRoomId ? data.rooms.find((r) => r.id === room.notice?.redirectRoomId) : undefined;
-    notice = { text: room.notice.text, redirect: target ? { number: target.number, name: target.name } : null };
+  // A bulk notice covering this room wins over the room's own (the newest, if several); when it ends, the room's
+  // own notice is back by itself.
+  const own = room.notice && noticeActive(room.notice, now) ? room.notice : null;
+  const bulk = bulkNoticesFor(data, room).filter((n) => noticeActive(n, now)).at(-1) ?? null;
+  const shown = bulk ?? own;
+  if (shown) {
+    const target = shown.redirectRoomId && shown.redirectRoomId !== room.id ? data.rooms.find((r) => r.id === shown.redirectRoomId) : undefined;
+    notice = { text: shown.text, redirect: target ? { number: target.number, name: target.name } : null };
   }
   return {
     kind: 'door',
@@ -45,11 +50,19 @@ export function composeForDisplay(data: Readonly<Data>, display: Display, now: n
   };
 }
 
+/** The bulk notices whose scope covers a room, oldest first. */
+export function bulkNoticesFor(data: Readonly<Data>, room: Room): BulkNotice[] {
+  return data.bulkNotices.filter(
+    (n) => n.scope.kind === 'building' || (n.scope.kind === 'floor' && n.scope.id === room.floorId) || (n.scope.kind === 'unit' && n.scope.id === room.unitId),
+  );
+}
+
 /** Future moments (ms, ascending) after `now` at which this display's content may change by itself. */
 export function transitions(data: Readonly<Data>, display: Display, now: number): number[] {
   const room = display.roomId ? data.rooms.find((r) => r.id === display.roomId) : undefined;
   const out: number[] = [];
-  for (const t of [room?.notice?.from, room?.notice?.until]) {
+  const bulk = room ? bulkNoticesFor(data, room).flatMap((n) => [n.from, n.until]) : [];
+  for (const t of [room?.notice?.from, room?.notice?.until, ...bulk]) {
     if (t) {
       const ms = Date.parse(t);
       if (ms > now) out.push(ms);

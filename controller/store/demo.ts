@@ -129,6 +129,7 @@ export function demoData(): Data {
     units,
     people: people.map(([id, name, title, unitId]) => ({ id, name, title, unitId, version: 1 })),
     services: services.map(([id, nameDe, nameEn, synonyms]) => ({ id, nameDe, nameEn, synonyms, version: 1 })),
+    bulkNotices: [],
     rooms: roomRecords,
     // The 2nd floor's displays run on batteries: they sleep and check in every minute (the rest are mains-powered).
     displays: roomRecords.map((r) => ({

@@ -8,7 +8,7 @@ import { JSONFile } from 'lowdb/node';
 import type { Bus } from '../bus.js';
 import type { Clock } from '../clock.js';
 import { AppError, conflict, invalid, notFound, type FieldIssue } from '../errors.js';
-import { Data, type Room, type Person, type Service, type Unit, type Floor, type Display, type Notice } from '../domain/model.js';
+import { Data, type BulkNotice, type Room, type Person, type Service, type Unit, type Floor, type Display, type Notice } from '../domain/model.js';
 
 export const DATA_FILE = 'wegweiser.json';
 
@@ -141,6 +141,44 @@ export class Store {
     const d = this.db.data.displays.find((x) => x.id === id);
     if (!d) throw notFound('display', id);
     return d;
+  }
+
+  bulkNotices(): readonly BulkNotice[] {
+    return this.db.data.bulkNotices;
+  }
+
+  /** Adds a bulk notice (references checked by the schema); on disk before it resolves. Ended ones are dropped. */
+  async addBulkNotice(n: BulkNotice): Promise<BulkNotice> {
+    const d = this.db.data;
+    const now = this.clock.now();
+    const kept = d.bulkNotices.filter((x) => Date.parse(x.until) > now);
+    const checked = Data.safeParse({ ...d, bulkNotices: [...kept, n] });
+    if (!checked.success) throw invalid(checked.error.issues.map((i) => ({ field: i.path.slice(2).join('.') || 'scope', message: i.message })));
+    const before = d.bulkNotices;
+    d.bulkNotices = [...kept, n];
+    try {
+      await this.db.write();
+    } catch (err) {
+      d.bulkNotices = before;
+      throw err;
+    }
+    this.bus.emit('store.changed', { entity: 'notice', id: n.id });
+    return n;
+  }
+
+  async removeBulkNotice(id: string): Promise<BulkNotice> {
+    const d = this.db.data;
+    const n = d.bulkNotices.find((x) => x.id === id);
+    if (!n) throw notFound('notice', id);
+    d.bulkNotices = d.bulkNotices.filter((x) => x.id !== id);
+    try {
+      await this.db.write();
+    } catch (err) {
+      d.bulkNotices = [...d.bulkNotices, n];
+      throw err;
+    }
+    this.bus.emit('store.changed', { entity: 'notice', id });
+    return n;
   }
 
   /**

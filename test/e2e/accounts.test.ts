@@ -79,6 +79,28 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('accounts in Chromium', () => {
     await second.close();
   });
 
+  it('posts one notice to the whole building: every sign shows it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    await login(page, 'ina', PW, '/notices');
+    await expect.poll(() => page.locator('#scope option').count()).toBeGreaterThan(2);
+    await page.getByLabel('Für · For').selectOption({ label: 'ganzes Gebäude · whole building' });
+    await page.getByLabel('Text', { exact: true }).fill('Heute wegen Personalversammlung geschlossen');
+    const until = new Date(Date.now() + 2 * 3600_000);
+    const local = new Date(until.getTime() - until.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.getByLabel('Bis · Until').fill(local);
+    const before = ctl.sims.map((s) => s.device.framebuffer?.hash);
+    await page.getByRole('button', { name: 'Veröffentlichen' }).click();
+    await expect.poll(() => page.locator('#message').textContent()).toContain('Veröffentlicht auf 3 Schildern');
+    await expect.poll(() => page.locator('tr[data-notice]').count()).toBe(1);
+    await page.screenshot({ path: `${ARTIFACTS}/bulk-notice.png`, fullPage: true });
+    await expect
+      .poll(() => ctl.sims.every((s, i) => s.device.framebuffer?.hash !== before[i] && ctl.delivery.status(s.id).inSync), { timeout: 15_000 })
+      .toBe(true);
+    await page.getByRole('button', { name: 'Beenden' }).click();
+    await expect.poll(() => page.locator('tr[data-notice]').count()).toBe(0);
+    await page.close();
+  });
+
   it('an editor sees another unit\'s room read-only, and logs out', async () => {
     const page = await browser.newPage();
     await login(page, 'eve', PW, '/room?id=r-c');
