@@ -7,7 +7,7 @@ import { Data } from '../../controller/domain/model.js';
 import { DATA_FILE } from '../../controller/store/store.js';
 import { composeDoorSign } from '../../controller/signs/compose.js';
 import { renderSign, PANELS } from '../../renderer/index.js';
-import { api, waitUntil } from '../helpers/env.js';
+import { api } from '../helpers/env.js';
 import { embeddedBroker, startFixture, type Fixture } from '../helpers/fixture.js';
 
 describe('bulk notice', () => {
