@@ -97,8 +97,16 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
     await expect.poll(() => page.locator('.status.ok').count()).toBe(3);
     await expect.poll(() => page.locator('a.card img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 800))).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/rooms.png`, fullPage: true });
+    // Search folds umlauts and ß: "strassburger" finds "Grit Straßburger".
+    await page.getByLabel('Suchen · Search').fill('strassburger');
+    await expect.poll(() => page.locator('a.card:visible').count()).toBe(1);
+    expect(await page.locator('a.card:visible').getAttribute('data-room')).toBe('r-c');
     await page.goto(`${ctl.httpUrl}/displays`);
     await expect.poll(() => page.locator('tr[data-display]').count()).toBe(3);
+    await page.getByLabel('Status').selectOption('offline');
+    await expect.poll(() => page.locator('tr[data-display]:visible').count()).toBe(0);
+    await page.getByLabel('Status').selectOption('ok');
+    await expect.poll(() => page.locator('tr[data-display]:visible').count()).toBe(3);
     await page.close();
   });
 });

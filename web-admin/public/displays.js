@@ -17,6 +17,8 @@ function row(s) {
   }
   const short = (h) => (h ? h.slice(0, 8) : '–');
   const scheduled = describeScheduled(s);
+  r.tr.dataset.status = d.cls;
+  r.tr.dataset.search = `${s.id} ${roomNumber.get(s.roomId) ?? ''}`.toLowerCase();
   r.tr.replaceChildren(
     el('td', {}, el('code', { text: s.id }), el('div', { class: 'muted', text: s.firmware ?? '' })),
     el('td', {}, s.roomId ? el('a', { href: `/room?id=${encodeURIComponent(s.roomId)}`, text: roomNumber.get(s.roomId) ?? s.roomId }) : '—'),
@@ -36,12 +38,27 @@ function row(s) {
 }
 
 mountUserMenu(await session());
+function applyFilter() {
+  const status = document.getElementById('filter-status').value;
+  const text = document.getElementById('filter-text').value.trim().toLowerCase();
+  let shown = 0;
+  for (const { tr } of rows.values()) {
+    const ok = (!status || tr.dataset.status === status) && (!text || tr.dataset.search.includes(text));
+    tr.hidden = !ok;
+    if (ok) shown++;
+  }
+  document.getElementById('filter-count').textContent = `${shown} von ${rows.size} · ${shown} of ${rows.size}`;
+}
+document.getElementById('filter-status').addEventListener('change', applyFilter);
+document.getElementById('filter-text').addEventListener('input', applyFilter);
+
 const rooms = await api('/api/rooms');
 roomNumber = new Map(rooms.map((r) => [r.id, r.number]));
 connectLive(
   (msg) => {
     if (msg.type === 'snapshot') msg.displays.forEach(row);
     if (msg.type === 'display.status') row(msg.status);
+    applyFilter();
   },
   (up) => {
     document.getElementById('live').textContent = up ? '● live' : '○ getrennt · disconnected';

@@ -19,6 +19,8 @@ function renderStatus(displayId) {
 async function load() {
   const [floors, rooms, people] = await Promise.all([api('/api/floors'), api('/api/rooms'), api('/api/people')]);
   const personName = new Map(people.map((p) => [p.id, p.name]));
+  const services = await api('/api/services');
+  const serviceName = new Map(services.map((x) => [x.id, `${x.nameDe} ${x.nameEn}`]));
   const root = document.getElementById('floors');
   root.replaceChildren();
   for (const floor of floors) {
@@ -28,10 +30,11 @@ async function load() {
       const img = el('img', { alt: `Vorschau des Türschilds ${room.number}`, loading: 'lazy', width: 800, height: 480 });
       const status = el('div', { class: 'status unknown', text: displayId ? '…' : 'keine Anzeige · no display' });
       const occupants = room.occupantIds.map((id) => personName.get(id)).filter(Boolean).join(', ');
+      const haystack = [room.number, room.name, occupants, ...room.serviceIds.map((id) => serviceName.get(id) ?? ''), room.notice?.text ?? ''].join(' ');
       grid.append(
         el(
           'a',
-          { class: 'card', href: `/room?id=${encodeURIComponent(room.id)}`, 'data-room': room.id },
+          { class: 'card', href: `/room?id=${encodeURIComponent(room.id)}`, 'data-room': room.id, 'data-search': fold(haystack) },
           el('span', { class: 'num' }, `${room.number} `, el('span', { class: 'muted', text: room.name })),
           displayId ? img : null,
           el('span', { class: 'muted', text: occupants || '—' }),
@@ -47,7 +50,28 @@ async function load() {
     root.append(el('section', { 'aria-labelledby': `h-${floor.id}` }, el('h2', { id: `h-${floor.id}`, text: floor.name }), grid));
   }
   root.removeAttribute('aria-busy');
+  applySearch();
 }
+
+/** Case, umlaut and ß folding, so "strasse" finds "Straße" and "mueller" finds "Müller". */
+function fold(s) {
+  return s.toLowerCase().replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue').replace(/ß/g, 'ss').normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+}
+
+function applySearch() {
+  const words = fold(document.getElementById('search').value).split(/\s+/).filter(Boolean);
+  for (const section of document.querySelectorAll('#floors section')) {
+    let visible = 0;
+    for (const card of section.querySelectorAll('a.card')) {
+      const show = words.every((w) => card.dataset.search.includes(w));
+      card.hidden = !show;
+      if (show) visible++;
+    }
+    section.hidden = visible === 0;
+  }
+}
+
+document.getElementById('search').addEventListener('input', applySearch);
 
 mountUserMenu(await session());
 connectLive(
