@@ -15,6 +15,7 @@ import { MqttAccess } from './gateways/mqtt/access.js';
 import { CONTROLLER_MQTT_USER } from './store/secrets.js';
 import { createLogger } from './log.js';
 import { SignService } from './signs/sign-service.js';
+import { setSignTimezone } from './signs/compose.js';
 import { demoData } from './store/demo.js';
 import { Store } from './store/store.js';
 import { SecretStore } from './store/secrets.js';
@@ -43,6 +44,7 @@ export interface Controller {
 
 export async function startController(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<Controller> {
   configureFonts();
+  setSignTimezone(config.timezone);
   const log = opts.log ?? createLogger(config.log);
   const clock = opts.clock ?? systemClock;
   const bus = new Bus(log);

@@ -6,7 +6,7 @@ export interface DoorSignContent {
   roomNumber: string;
   roomName: string;
   unit: string | null;
-  occupants: { name: string; title: string | null }[];
+  occupants: { name: string; title: string | null; away?: { until: string; substitute: { number: string; name: string } | null } | null }[];
   services: { de: string; en: string }[];
   officeHours: string;
   notice: { text: string; redirect: { number: string; name: string } | null } | null;
@@ -18,7 +18,10 @@ export type SignContent = DoorSignContent;
 export function contentStrings(c: SignContent): string[] {
   const out = [c.roomNumber, c.roomName, c.officeHours];
   if (c.unit) out.push(c.unit);
-  for (const o of c.occupants) out.push(o.name, o.title ?? '');
+  for (const o of c.occupants) {
+    out.push(o.name, o.title ?? '');
+    if (o.away) out.push(o.away.until, o.away.substitute?.number ?? '', o.away.substitute?.name ?? '');
+  }
   for (const s of c.services) out.push(s.de, s.en);
   if (c.notice) {
     out.push(c.notice.text);

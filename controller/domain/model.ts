@@ -24,11 +24,21 @@ export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an id: 
 export const Building = z.strictObject({ id: Id, name: z.string().min(1), address: z.string() });
 export const Floor = z.strictObject({ id: Id, buildingId: Id, level: z.number().int(), name: z.string().min(1) });
 export const Unit = z.strictObject({ id: Id, name: z.string().min(1), nameEn: z.string() });
+export const Absence = z.strictObject({
+  /** ISO; null: already */
+  from: z.iso.datetime({ offset: true }).nullable(),
+  /** ISO, exclusive */
+  until: z.iso.datetime({ offset: true }),
+  /** where visitors go meanwhile */
+  substituteRoomId: Id.nullable(),
+});
+
 export const Person = z.strictObject({
   id: Id,
   name: z.string().min(1),
   title: z.string().nullable(),
   unitId: Id.nullable(),
+  absence: Absence.nullable().default(null),
   version: z.number().int().nonnegative(),
 });
 export const Service = z.strictObject({
@@ -118,7 +128,11 @@ export const Data = z
       if (!ok) ctx.addIssue({ code: 'custom', path, message: `unknown ${what} "${id}"` });
     };
     d.floors.forEach((f, i) => ref(sets.buildings.has(f.buildingId), ['floors', i, 'buildingId'], 'building', f.buildingId));
-    d.people.forEach((p, i) => p.unitId && ref(sets.units.has(p.unitId), ['people', i, 'unitId'], 'unit', p.unitId));
+    d.people.forEach((p, i) => {
+      if (p.unitId) ref(sets.units.has(p.unitId), ['people', i, 'unitId'], 'unit', p.unitId);
+      const sub = p.absence?.substituteRoomId;
+      if (sub) ref(sets.rooms.has(sub), ['people', i, 'absence', 'substituteRoomId'], 'room', sub);
+    });
     d.rooms.forEach((r, i) => {
       ref(sets.floors.has(r.floorId), ['rooms', i, 'floorId'], 'floor', r.floorId);
       if (r.unitId) ref(sets.units.has(r.unitId), ['rooms', i, 'unitId'], 'unit', r.unitId);
@@ -139,6 +153,7 @@ export type Building = z.infer<typeof Building>;
 export type Floor = z.infer<typeof Floor>;
 export type Unit = z.infer<typeof Unit>;
 export type Person = z.infer<typeof Person>;
+export type Absence = z.infer<typeof Absence>;
 export type Service = z.infer<typeof Service>;
 export type Notice = z.infer<typeof Notice>;
 export type Room = z.infer<typeof Room>;

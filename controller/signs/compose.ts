@@ -1,6 +1,25 @@
 // What a display should show, as a pure function of the stored state (and, later, the clock).
 import type { DoorSignContent, SignContent } from '../../renderer/content.js';
-import type { BulkNotice, Data, Display, Room } from '../domain/model.js';
+import type { BulkNotice, Data, Display, Person, Room } from '../domain/model.js';
+
+/** Day and month in the site's time zone, e.g. "Fr 28.11." (deterministic for a given instant). */
+function shortDate(ms: number): string {
+  return new Intl.DateTimeFormat('de-DE', { timeZone: SIGN_TIMEZONE, weekday: 'short', day: '2-digit', month: '2-digit' }).format(new Date(ms)).replace(',', '');
+}
+
+/** The time zone dates on signs are written in (set from config at start). */
+export let SIGN_TIMEZONE = 'Europe/Berlin';
+export function setSignTimezone(tz: string): void {
+  SIGN_TIMEZONE = tz;
+}
+
+/** A person's absence at `now`, as the sign states it: back on which day (the last day away), and where instead. */
+function away(data: Readonly<Data>, p: Person, now: number): DoorSignContent['occupants'][number]['away'] {
+  const a = p.absence;
+  if (!a || !noticeActive({ from: a.from, until: a.until }, now)) return null;
+  const sub = a.substituteRoomId ? data.rooms.find((r) => r.id === a.substituteRoomId) : undefined;
+  return { until: shortDate(Date.parse(a.until) - 1), substitute: sub ? { number: sub.number, name: sub.name } : null };
+}
 
 /** Whether a notice is shown at `now` (ms): from ≤ now < until, open ends allowed. */
 export function noticeActive(n: { from: string | null; until: string | null }, now: number): boolean {
@@ -28,7 +47,7 @@ export function composeDoorSign(data: Readonly<Data>, roomId: string, now: numbe
     roomNumber: room.number,
     roomName: room.name,
     unit: unit?.name ?? null,
-    occupants: byId(data.people, room.occupantIds).map((p) => ({ name: p.name, title: p.title })),
+    occupants: byId(data.people, room.occupantIds).map((p) => ({ name: p.name, title: p.title, away: away(data, p, now) })),
     services: byId(data.services, room.serviceIds).map((s) => ({ de: s.nameDe, en: s.nameEn })),
     officeHours: room.officeHours,
     notice,
@@ -62,7 +81,8 @@ export function transitions(data: Readonly<Data>, display: Display, now: number)
   const room = display.roomId ? data.rooms.find((r) => r.id === display.roomId) : undefined;
   const out: number[] = [];
   const bulk = room ? bulkNoticesFor(data, room).flatMap((n) => [n.from, n.until]) : [];
-  for (const t of [room?.notice?.from, room?.notice?.until, ...bulk]) {
+  const absences = room ? data.people.filter((p) => room.occupantIds.includes(p.id) && p.absence).flatMap((p) => [p.absence?.from, p.absence?.until]) : [];
+  for (const t of [room?.notice?.from, room?.notice?.until, ...bulk, ...absences]) {
     if (t) {
       const ms = Date.parse(t);
       if (ms > now) out.push(ms);

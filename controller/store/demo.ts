@@ -127,7 +127,7 @@ export function demoData(): Data {
       { id: 'f-2', buildingId: 'b-techrathaus', level: 2, name: '2. Obergeschoss' },
     ],
     units,
-    people: people.map(([id, name, title, unitId]) => ({ id, name, title, unitId, version: 1 })),
+    people: people.map(([id, name, title, unitId]) => ({ id, name, title, unitId, absence: null, version: 1 })),
     services: services.map(([id, nameDe, nameEn, synonyms]) => ({ id, nameDe, nameEn, synonyms, version: 1 })),
     bulkNotices: [],
     rooms: roomRecords,

@@ -5,7 +5,9 @@ import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
-import type { Bus } from '../bus.js';
+import type { Bus, BusEvents } from '../bus.js';
+
+type BusEntity = BusEvents['store.changed']['entity'];
 import type { Clock } from '../clock.js';
 import { AppError, conflict, invalid, notFound, type FieldIssue } from '../errors.js';
 import { Data, type BulkNotice, type Room, type Person, type Service, type Unit, type Floor, type Display, type Notice } from '../domain/model.js';
@@ -141,6 +143,92 @@ export class Store {
     const d = this.db.data.displays.find((x) => x.id === id);
     if (!d) throw notFound('display', id);
     return d;
+  }
+
+  /**
+   * Applies `mutate` to a copy of the data, validates the whole (every reference), writes it, and only then makes it
+   * current — a refused or failed change leaves memory and file as they were.
+   */
+  private async commit(entity: BusEntity, id: string, mutate: (d: Data) => void): Promise<void> {
+    const draft = structuredClone(this.db.data);
+    mutate(draft);
+    const checked = Data.safeParse(draft);
+    if (!checked.success) {
+      throw invalid(checked.error.issues.map((i) => ({ field: i.path.slice(2).map(String).join('.') || String(i.path[0] ?? ''), message: i.message })));
+    }
+    const before = this.db.data;
+    this.db.data = checked.data;
+    try {
+      await this.db.write();
+    } catch (err) {
+      this.db.data = before;
+      throw err;
+    }
+    this.bus.emit('store.changed', { entity, id });
+  }
+
+  person(id: string): Person {
+    const p = this.db.data.people.find((x) => x.id === id);
+    if (!p) throw notFound('person', id);
+    return p;
+  }
+
+  service(id: string): Service {
+    const x = this.db.data.services.find((y) => y.id === id);
+    if (!x) throw notFound('service', id);
+    return x;
+  }
+
+  async addPerson(p: Omit<Person, 'version'>): Promise<Person> {
+    if (this.db.data.people.some((x) => x.id === p.id)) throw conflict(`person "${p.id}" exists`);
+    await this.commit('person', p.id, (d) => void d.people.push({ ...p, version: 1 }));
+    return this.person(p.id);
+  }
+
+  async updatePerson(id: string, patch: Partial<Omit<Person, 'id' | 'version'>>, expectedVersion?: number): Promise<Person> {
+    const p = this.person(id);
+    if (expectedVersion !== undefined && expectedVersion !== p.version) throw conflict(`person "${id}" was changed by someone else (version ${p.version}, you edited ${expectedVersion})`);
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    await this.commit('person', id, (d) => {
+      d.people = d.people.map((x) => (x.id === id ? { ...x, ...defined, version: x.version + 1 } : x));
+    });
+    return this.person(id);
+  }
+
+  async removePerson(id: string): Promise<Person> {
+    const p = this.person(id);
+    const rooms = this.db.data.rooms.filter((r) => r.occupantIds.includes(id)).map((r) => r.number);
+    if (rooms.length) throw conflict(`${p.name} still sits in room ${rooms.join(', ')}: take them out of the room first`);
+    await this.commit('person', id, (d) => {
+      d.people = d.people.filter((x) => x.id !== id);
+    });
+    return p;
+  }
+
+  async addService(x: Omit<Service, 'version'>): Promise<Service> {
+    if (this.db.data.services.some((y) => y.id === x.id)) throw conflict(`service "${x.id}" exists`);
+    await this.commit('service', x.id, (d) => void d.services.push({ ...x, version: 1 }));
+    return this.service(x.id);
+  }
+
+  async updateService(id: string, patch: Partial<Omit<Service, 'id' | 'version'>>, expectedVersion?: number): Promise<Service> {
+    const x = this.service(id);
+    if (expectedVersion !== undefined && expectedVersion !== x.version) throw conflict(`service "${id}" was changed by someone else (version ${x.version}, you edited ${expectedVersion})`);
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    await this.commit('service', id, (d) => {
+      d.services = d.services.map((y) => (y.id === id ? { ...y, ...defined, version: y.version + 1 } : y));
+    });
+    return this.service(id);
+  }
+
+  async removeService(id: string): Promise<Service> {
+    const x = this.service(id);
+    const rooms = this.db.data.rooms.filter((r) => r.serviceIds.includes(id)).map((r) => r.number);
+    if (rooms.length) throw conflict(`"${x.nameDe}" is still offered in room ${rooms.join(', ')}`);
+    await this.commit('service', id, (d) => {
+      d.services = d.services.filter((y) => y.id !== id);
+    });
+    return x;
   }
 
   bulkNotices(): readonly BulkNotice[] {

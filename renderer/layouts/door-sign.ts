@@ -108,8 +108,15 @@ export function layoutDoorSign(c: DoorSignContent, panel: PanelProfile): LayoutR
     const people = (withTitles: boolean): Block[] => {
       const blocks = c.occupants.flatMap((o): Block[] => {
         const title = withTitles && o.title ? singleLine(o.title) : '';
-        const name: Block = { text: singleLine(o.name), scale: 1, weight: 'bold', maxLines: 2, gapAfter: title ? 0.05 : 0.45 };
-        return title ? [name, { text: title, scale: 0.68, weight: 'regular', maxLines: 2, gapAfter: 0.45 }] : [name];
+        const name: Block = { text: singleLine(o.name), scale: 1, weight: 'bold', maxLines: 2, gapAfter: title || o.away ? 0.05 : 0.45 };
+        const out: Block[] = [name];
+        if (title) out.push({ text: title, scale: 0.68, weight: 'regular', maxLines: 2, gapAfter: o.away ? 0.05 : 0.45 });
+        if (o.away) {
+          // Absence is never dropped for space: it is what the visitor at the door most needs to know.
+          const where = o.away.substitute ? ` · Vertretung: Raum ${singleLine(o.away.substitute.number)}` : '';
+          out.push({ text: `Abwesend bis ${singleLine(o.away.until)}${where}`, scale: 0.68, weight: 'bold', maxLines: 2, gapAfter: 0.45 });
+        }
+        return out;
       });
       if (blocks.length === 0) blocks.push({ text: 'Derzeit nicht besetzt · Currently unoccupied', scale: 0.8, weight: 'regular', maxLines: 2, gapAfter: 0 });
       return blocks;
