@@ -101,6 +101,26 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('accounts in Chromium', () => {
     await page.close();
   });
 
+  it('marks a colleague away with a substitute room in the directory: their door sign says so', async () => {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    await login(page, 'eve', PW, '/directory');
+    const row = page.locator('tr[data-person="p-1"]');
+    await expect.poll(() => row.locator('select').count()).toBe(1);
+    await row.locator('select').selectOption('r-b');
+    const before = ctl.sims.find((s) => s.id === 'ds-a')?.device.framebuffer?.hash;
+    await row.getByRole('button', { name: 'Abwesend melden' }).click();
+    await expect.poll(() => page.locator('#message').textContent()).toContain('abwesend gemeldet');
+    await expect.poll(() => row.textContent()).toContain('Vertretung: 1.02');
+    await page.screenshot({ path: `${ARTIFACTS}/directory.png`, fullPage: true });
+    await expect
+      .poll(() => {
+        const sim = ctl.sims.find((s) => s.id === 'ds-a');
+        return sim?.device.framebuffer?.hash !== before && ctl.delivery.status('ds-a').inSync;
+      }, { timeout: 15_000 })
+      .toBe(true);
+    await page.close();
+  });
+
   it('an editor sees another unit\'s room read-only, and logs out', async () => {
     const page = await browser.newPage();
     await login(page, 'eve', PW, '/room?id=r-c');
