@@ -2,6 +2,7 @@
 // characters, and only characters the bundled display fonts can draw (a missing glyph is an error, not tofu).
 import { z } from 'zod';
 import { Id, LIMITS } from '../controller/domain/model.js';
+import { Slot } from '../controller/domain/hours.js';
 import { invalid, type FieldIssue } from '../controller/errors.js';
 import { hasControl } from '../renderer/escape.js';
 import { describeCodePoints, missingGlyphs } from '../renderer/fonts/fonts.js';
@@ -39,6 +40,7 @@ export const RoomPatchBody = z.strictObject({
   occupantIds: idList('people').optional(),
   serviceIds: idList('services').optional(),
   officeHours: userText(LIMITS.officeHours).optional(),
+  hours: z.array(Slot).max(42, 'at most 42 slots').optional(),
   notice: z
     .strictObject({
       text: userText(LIMITS.notice, { multiline: true, min: 1 }),

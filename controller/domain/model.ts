@@ -3,6 +3,7 @@
 // input schemas in web-admin/validation.ts.
 import { z } from 'zod';
 import { PANEL_IDS } from '../../renderer/panels.js';
+import { Slot } from './hours.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -64,7 +65,10 @@ export const Room = z.strictObject({
   unitId: Id.nullable(),
   occupantIds: z.array(Id),
   serviceIds: z.array(Id),
+  /** free text shown with the hours ("nur mit Termin"), or the hours themselves in older data */
   officeHours: z.string(),
+  /** weekly office hours as slots; the sign shows their summary followed by `officeHours` */
+  hours: z.array(Slot).max(42).default([]),
   notice: Notice.nullable(),
   version: z.number().int().nonnegative(),
   updatedAt: z.iso.datetime(),

@@ -1,6 +1,7 @@
 // What a display should show, as a pure function of the stored state (and, later, the clock).
 import type { DoorSignContent, SignContent } from '../../renderer/content.js';
 import type { BulkNotice, Data, Display, Person, Room } from '../domain/model.js';
+import { summarize } from '../domain/hours.js';
 
 /** Day and month in the site's time zone, e.g. "Fr 28.11." (deterministic for a given instant). */
 function shortDate(ms: number): string {
@@ -49,7 +50,7 @@ export function composeDoorSign(data: Readonly<Data>, roomId: string, now: numbe
     unit: unit?.name ?? null,
     occupants: byId(data.people, room.occupantIds).map((p) => ({ name: p.name, title: p.title, away: away(data, p, now) })),
     services: byId(data.services, room.serviceIds).map((s) => ({ de: s.nameDe, en: s.nameEn })),
-    officeHours: room.officeHours,
+    officeHours: [summarize(room.hours), room.officeHours.trim()].filter(Boolean).join(' · '),
     notice,
   };
 }

@@ -1,6 +1,7 @@
 // The demo building: the immigration office (Ausländerbehörde) of a city hall, three floors, one display per door.
 // Seeded on the first start with an empty data directory so a newcomer sees the whole system working at once.
 import { SCHEMA_VERSION, type Data, type Room } from '../domain/model.js';
+import type { Slot } from '../domain/hours.js';
 
 const NOW = '2026-01-05T07:00:00.000Z';
 
@@ -63,7 +64,14 @@ const people: [string, string, string | null, string][] = [
 
 type RoomSeed = [id: string, floor: string, number: string, name: string, unit: string | null, occupants: string[], services: string[], hours: string];
 
-const STD = 'Mo, Di, Do 8–12 Uhr · Di 13–18 Uhr · nur mit Termin';
+/** The usual hours of the case-working rooms: Mon, Tue, Thu 8–12, Tue also 13–18, by appointment. */
+const STD = 'nur mit Termin';
+const STD_HOURS: Slot[] = [
+  { day: 'mo', from: '08:00', to: '12:00' },
+  { day: 'tu', from: '08:00', to: '12:00' },
+  { day: 'tu', from: '13:00', to: '18:00' },
+  { day: 'th', from: '08:00', to: '12:00' },
+];
 
 const rooms: RoomSeed[] = [
   // Erdgeschoss: Service-Center, Kasse, Abholung
@@ -111,6 +119,7 @@ export function demoData(): Data {
     occupantIds,
     serviceIds,
     officeHours,
+    hours: officeHours === STD ? STD_HOURS : [],
     notice: null,
     version: 1,
     updatedAt: NOW,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { Bus, BusEvents } from '../bus.js';
+import { overlaps, sortSlots, type Slot } from '../domain/hours.js';
 
 type BusEntity = BusEvents['store.changed']['entity'];
 import type { Clock } from '../clock.js';
@@ -24,6 +25,7 @@ export interface RoomPatch {
   occupantIds?: string[];
   serviceIds?: string[];
   officeHours?: string;
+  hours?: Slot[];
   notice?: Notice | null;
 }
 
@@ -48,6 +50,7 @@ export function checkRoomPatch(d: Readonly<Data>, id: string, patch: RoomPatch):
   patch.serviceIds?.forEach((x, i) => {
     if (!has(d.services, x)) issues.push({ field: `serviceIds.${i}`, message: `unknown service "${x}"` });
   });
+  if (patch.hours) for (const j of overlaps(patch.hours)) issues.push({ field: `hours.${j}`, message: 'overlaps another slot of the same day' });
   const redirect = patch.notice?.redirectRoomId;
   if (redirect) {
     if (redirect === id) issues.push({ field: 'notice.redirectRoomId', message: 'a notice cannot redirect to its own room' });
@@ -285,6 +288,7 @@ export class Store {
     const next: Room = {
       ...room,
       ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+      ...(patch.hours ? { hours: sortSlots(patch.hours) } : {}),
       version: room.version + 1,
       updatedAt: new Date(this.clock.now()).toISOString(),
     };

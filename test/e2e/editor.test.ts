@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Controller } from '../../controller/main.js';
+import { composeDoorSign } from '../../controller/signs/compose.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { api, CHROMIUM, needs, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 import { launchChromium } from '../helpers/browser.js';
@@ -78,6 +79,30 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
     await expect.poll(() => page.locator('#preview').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(800);
     await page.screenshot({ path: `${ARTIFACTS}/room-editor.png`, fullPage: true });
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('enters weekly office hours per day; the sign shows them summarised', async () => {
+    const page = await loggedIn('/room?id=r-b');
+    await expect.poll(() => page.locator('#name').inputValue()).toBe('Service-Center');
+    await page.getByLabel('Mo', { exact: true }).fill('8–12');
+    await page.getByLabel('Di', { exact: true }).fill('8-12, 13:30–18');
+    await page.getByLabel('Do', { exact: true }).fill('8–12');
+    await page.getByLabel('Hinweis zu den Zeiten · Note').fill('nur mit Termin');
+    await page.getByLabel('Fr', { exact: true }).fill('9 bis 11');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(() => page.locator('#message').textContent()).toContain('nicht lesbar');
+    await page.getByLabel('Fr', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(() => page.locator('#message').textContent()).toContain('Gespeichert');
+    const room = (await (await api(ctl, '/api/rooms/r-b')).json()) as { hours: unknown[]; officeHours: string };
+    expect(room.hours).toEqual([
+      { day: 'mo', from: '08:00', to: '12:00' },
+      { day: 'tu', from: '08:00', to: '12:00' },
+      { day: 'tu', from: '13:30', to: '18:00' },
+      { day: 'th', from: '08:00', to: '12:00' },
+    ]);
+    expect(composeDoorSign(ctl.ctx.store.data, 'r-b', Date.now()).officeHours).toBe('Mo, Do 8–12 Uhr · Di 8–12, 13:30–18 Uhr · nur mit Termin');
     await page.close();
   });
 

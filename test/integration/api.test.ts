@@ -98,6 +98,10 @@ describe('API', () => {
       [{ notice: { text: 'Bitte nebenan', redirectRoomId: 'r-a' } }, ['notice.redirectRoomId']],
       [{ notice: { text: 'Bitte nebenan', redirectRoomId: 'r-ghost' } }, ['notice.redirectRoomId']],
       [{ version: -1 }, ['version']],
+      [{ hours: [{ day: 'mo', from: '8:00', to: '12:00' }] }, ['hours.0.from']],
+      [{ hours: [{ day: 'mo', from: '12:00', to: '08:00' }] }, ['hours.0.to']],
+      [{ hours: [{ day: 'mo', from: '08:00', to: '12:00' }, { day: 'mo', from: '11:00', to: '13:00' }] }, ['hours.1']],
+      [{ hours: [{ day: 'xx', from: '08:00', to: '12:00' }] }, ['hours.0.day']],
     ];
     for (const [body, expected] of cases) {
       const r = await patch('r-a', body);

@@ -80,6 +80,7 @@ function fill(r) {
   $('name').value = r.name;
   $('unit').value = r.unitId ?? '';
   $('officeHours').value = r.officeHours;
+  fillHours(r.hours ?? []);
   occupantIds = [...r.occupantIds];
   serviceIds = [...r.serviceIds];
   $('notice-text').value = r.notice?.text ?? '';
@@ -124,6 +125,36 @@ $('add-service').addEventListener('change', (e) => {
   $('add-service').focus();
 });
 
+const DAYS = ['mo', 'tu', 'we', 'th', 'fr', 'sa'];
+const hhmm = (t) => {
+  const m = /^(\d{1,2})(?::(\d{2}))?$/.exec(t.trim());
+  if (!m || Number(m[1]) > 23 || Number(m[2] ?? 0) > 59) return null;
+  return `${m[1].padStart(2, '0')}:${m[2] ?? '00'}`;
+};
+const short = (t) => (t.endsWith(':00') ? String(Number(t.slice(0, 2))) : `${Number(t.slice(0, 2))}:${t.slice(3)}`);
+
+/** "8–12, 13:30–18" per day → slots; an unreadable entry is reported, not guessed. */
+function readHours() {
+  const slots = [];
+  const errors = [];
+  for (const day of DAYS) {
+    const text = $(`h-${day}`).value.trim();
+    if (!text) continue;
+    for (const part of text.split(',')) {
+      const [a, b] = part.split(/[–-]/);
+      const from = a && hhmm(a);
+      const to = b && hhmm(b);
+      if (!from || !to) errors.push(`${day}: "${part.trim()}"`);
+      else slots.push({ day, from, to });
+    }
+  }
+  return { slots, errors };
+}
+
+function fillHours(slots) {
+  for (const day of DAYS) $(`h-${day}`).value = slots.filter((x) => x.day === day).map((x) => `${short(x.from)}–${short(x.to)}`).join(', ');
+}
+
 function formState() {
   const text = $('notice-text').value.trim();
   const keepWindow = room.notice && text === room.notice.text ? { from: room.notice.from, until: room.notice.until } : {};
@@ -131,6 +162,7 @@ function formState() {
     name: $('name').value,
     unitId: $('unit').value || null,
     officeHours: $('officeHours').value,
+    hours: readHours().slots,
     occupantIds: [...occupantIds],
     serviceIds: [...serviceIds],
     notice: text ? { text, redirectRoomId: $('notice-redirect').value || null, ...keepWindow } : null,
@@ -199,11 +231,16 @@ function schedulePreview() {
   }, 300);
 }
 
-for (const id of ['name', 'officeHours', 'notice-text', 'notice-redirect']) $(id).addEventListener('input', schedulePreview);
+for (const id of ['name', 'officeHours', 'notice-text', 'notice-redirect', ...DAYS.map((d) => `h-${d}`)]) $(id).addEventListener('input', schedulePreview);
 new MutationObserver(schedulePreview).observe($('occupants'), { childList: true });
 new MutationObserver(schedulePreview).observe($('services'), { childList: true });
 
 async function save(version) {
+  const bad = readHours().errors;
+  if (bad.length) {
+    message('error', `Sprechzeiten nicht lesbar · Office hours unreadable: ${bad.join(', ')} – bitte z. B. „8–12, 13:30–18" · e.g. "8–12, 13:30–18"`);
+    return;
+  }
   const mine = formState();
   $('save').disabled = true;
   try {
