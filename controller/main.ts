@@ -23,6 +23,7 @@ import { UserStore } from './auth/users.js';
 import { SessionStore } from './auth/sessions.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { AuditLog } from './audit/audit-log.js';
+import { MoveApplier } from './store/move-applier.js';
 import { startWebServer } from '../web-admin/server.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
 import { panelById } from '../renderer/panels.js';
@@ -101,6 +102,9 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     }
     const sessions = new SessionStore(clock);
     const audit = new AuditLog(config.dataDir, clock);
+    const moves = new MoveApplier(ctx, audit);
+    await moves.start();
+    stops.push(() => moves.stop());
     const web = await startWebServer({ ctx, delivery, signs, users, sessions, limiter: new LoginLimiter(clock), audit });
     stops.push(() => web.close());
 

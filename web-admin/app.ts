@@ -15,6 +15,7 @@ import { usersRouter } from './routes/users.js';
 import { auditRouter } from './routes/audit.js';
 import { noticesRouter } from './routes/notices.js';
 import { directoryRouter } from './routes/directory.js';
+import { movesRouter } from './routes/moves.js';
 
 const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 
@@ -68,6 +69,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use('/api/displays', displaysRouter(deps));
   app.use('/api/notices', noticesRouter(deps));
   app.use('/api', directoryRouter(deps));
+  app.use('/api/moves', movesRouter(deps));
   app.use('/api/users', requireRole('admin'), usersRouter(deps));
   app.use('/api/audit', requireRole('admin'), auditRouter(deps));
   app.use('/api', (req, _res, next) => next(new AppError(404, 'not_found', `no API route ${req.method} ${req.path}`)));

@@ -89,6 +89,16 @@ export const BulkNotice = z.strictObject({
   createdAt: z.iso.datetime({ offset: true }),
 });
 
+/** A person moving rooms on a date: from then on signs show them in the new room (and no longer in the old one). */
+export const Move = z.strictObject({
+  id: Id,
+  personId: Id,
+  fromRoomId: Id.nullable(),
+  toRoomId: Id,
+  effectiveAt: z.iso.datetime({ offset: true }),
+  createdBy: z.string(),
+});
+
 export const Display = z.strictObject({
   id: Id,
   panel: z.enum(PANEL_IDS),
@@ -108,6 +118,7 @@ export const Data = z
     rooms: z.array(Room),
     displays: z.array(Display),
     bulkNotices: z.array(BulkNotice).default([]),
+    moves: z.array(Move).default([]),
   })
   .superRefine((d, ctx) => {
     // Referential integrity and unique ids: a file that passes is one every module can trust.
@@ -146,6 +157,11 @@ export const Data = z
       if (redirect) ref(sets.rooms.has(redirect), ['rooms', i, 'notice', 'redirectRoomId'], 'room', redirect);
     });
     d.displays.forEach((x, i) => x.roomId && ref(sets.rooms.has(x.roomId), ['displays', i, 'roomId'], 'room', x.roomId));
+    d.moves.forEach((m, i) => {
+      ref(sets.people.has(m.personId), ['moves', i, 'personId'], 'person', m.personId);
+      ref(sets.rooms.has(m.toRoomId), ['moves', i, 'toRoomId'], 'room', m.toRoomId);
+      if (m.fromRoomId) ref(sets.rooms.has(m.fromRoomId), ['moves', i, 'fromRoomId'], 'room', m.fromRoomId);
+    });
     d.bulkNotices.forEach((n, i) => {
       if (n.scope.kind === 'floor') ref(sets.floors.has(n.scope.id), ['bulkNotices', i, 'scope', 'id'], 'floor', n.scope.id);
       if (n.scope.kind === 'unit') ref(sets.units.has(n.scope.id), ['bulkNotices', i, 'scope', 'id'], 'unit', n.scope.id);
@@ -163,8 +179,9 @@ export type Notice = z.infer<typeof Notice>;
 export type Room = z.infer<typeof Room>;
 export type Display = z.infer<typeof Display>;
 export type BulkNotice = z.infer<typeof BulkNotice>;
+export type Move = z.infer<typeof Move>;
 export type Data = z.infer<typeof Data>;
 
 export function emptyData(): Data {
-  return { schemaVersion: SCHEMA_VERSION, buildings: [], floors: [], units: [], people: [], services: [], rooms: [], displays: [], bulkNotices: [] };
+  return { schemaVersion: SCHEMA_VERSION, buildings: [], floors: [], units: [], people: [], services: [], rooms: [], displays: [], bulkNotices: [], moves: [] };
 }

@@ -27,6 +27,17 @@ export function noticeActive(n: { from: string | null; until: string | null }, n
   return (n.from === null || Date.parse(n.from) <= now) && (n.until === null || now < Date.parse(n.until));
 }
 
+/** A room's occupants at `now`, with the moves due by then applied (a stored move may not have been written yet). */
+export function occupantsAt(data: Readonly<Data>, room: Room, now: number): string[] {
+  let ids = [...room.occupantIds];
+  for (const m of [...data.moves].sort((a, b) => Date.parse(a.effectiveAt) - Date.parse(b.effectiveAt))) {
+    if (Date.parse(m.effectiveAt) > now) continue;
+    if (m.fromRoomId === room.id || (m.fromRoomId === null && m.toRoomId !== room.id)) ids = ids.filter((x) => x !== m.personId);
+    if (m.toRoomId === room.id && !ids.includes(m.personId)) ids.push(m.personId);
+  }
+  return ids;
+}
+
 export function composeDoorSign(data: Readonly<Data>, roomId: string, now: number = Date.now()): DoorSignContent {
   const room = data.rooms.find((r) => r.id === roomId);
   if (!room) throw new Error(`room "${roomId}" not found`);
@@ -48,7 +59,7 @@ export function composeDoorSign(data: Readonly<Data>, roomId: string, now: numbe
     roomNumber: room.number,
     roomName: room.name,
     unit: unit?.name ?? null,
-    occupants: byId(data.people, room.occupantIds).map((p) => ({ name: p.name, title: p.title, away: away(data, p, now) })),
+    occupants: byId(data.people, occupantsAt(data, room, now)).map((p) => ({ name: p.name, title: p.title, away: away(data, p, now) })),
     services: byId(data.services, room.serviceIds).map((s) => ({ de: s.nameDe, en: s.nameEn })),
     officeHours: [summarize(room.hours), room.officeHours.trim()].filter(Boolean).join(' · '),
     notice,
@@ -83,7 +94,8 @@ export function transitions(data: Readonly<Data>, display: Display, now: number)
   const out: number[] = [];
   const bulk = room ? bulkNoticesFor(data, room).flatMap((n) => [n.from, n.until]) : [];
   const absences = room ? data.people.filter((p) => room.occupantIds.includes(p.id) && p.absence).flatMap((p) => [p.absence?.from, p.absence?.until]) : [];
-  for (const t of [room?.notice?.from, room?.notice?.until, ...bulk, ...absences]) {
+  const moves = room ? data.moves.filter((m) => m.toRoomId === room.id || m.fromRoomId === room.id || m.fromRoomId === null).map((m) => m.effectiveAt) : [];
+  for (const t of [room?.notice?.from, room?.notice?.until, ...bulk, ...absences, ...moves]) {
     if (t) {
       const ms = Date.parse(t);
       if (ms > now) out.push(ms);

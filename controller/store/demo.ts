@@ -139,6 +139,7 @@ export function demoData(): Data {
     people: people.map(([id, name, title, unitId]) => ({ id, name, title, unitId, absence: null, version: 1 })),
     services: services.map(([id, nameDe, nameEn, synonyms]) => ({ id, nameDe, nameEn, synonyms, version: 1 })),
     bulkNotices: [],
+    moves: [],
     rooms: roomRecords,
     // The 2nd floor's displays run on batteries: they sleep and check in every minute (the rest are mains-powered).
     displays: roomRecords.map((r) => ({

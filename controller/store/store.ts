@@ -7,11 +7,12 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { Bus, BusEvents } from '../bus.js';
 import { overlaps, sortSlots, type Slot } from '../domain/hours.js';
+import { occupantsAt } from '../signs/compose.js';
 
 type BusEntity = BusEvents['store.changed']['entity'];
 import type { Clock } from '../clock.js';
 import { AppError, conflict, invalid, notFound, type FieldIssue } from '../errors.js';
-import { Data, type BulkNotice, type Room, type Person, type Service, type Unit, type Floor, type Display, type Notice } from '../domain/model.js';
+import { Data, type BulkNotice, type Move, type Room, type Person, type Service, type Unit, type Floor, type Display, type Notice } from '../domain/model.js';
 
 export const DATA_FILE = 'wegweiser.json';
 
@@ -232,6 +233,46 @@ export class Store {
       d.services = d.services.filter((y) => y.id !== id);
     });
     return x;
+  }
+
+  moves(): readonly Move[] {
+    return this.db.data.moves;
+  }
+
+  async addMove(m: Move): Promise<Move> {
+    await this.commit('room', m.toRoomId, (d) => void d.moves.push(m));
+    return m;
+  }
+
+  async removeMove(id: string): Promise<Move> {
+    const m = this.db.data.moves.find((x) => x.id === id);
+    if (!m) throw notFound('move', id);
+    await this.commit('room', m.toRoomId, (d) => {
+      d.moves = d.moves.filter((x) => x.id !== id);
+    });
+    return m;
+  }
+
+  /**
+   * Writes the moves that are due into the rooms' occupants and drops them; returns what was applied (for the
+   * audit log). Signs show a move from its moment on already (compose applies due moves); this keeps the data true.
+   */
+  async applyDueMoves(now: number): Promise<Move[]> {
+    const due = this.db.data.moves.filter((m) => Date.parse(m.effectiveAt) <= now);
+    if (!due.length) return [];
+    const dueIds = new Set(due.map((m) => m.id)); // by id: the draft is a copy
+    await this.commit('room', due[0]?.toRoomId ?? '', (d) => {
+      for (const room of d.rooms) {
+        const next = occupantsAt({ ...d, moves: due }, room, now);
+        if (JSON.stringify(next) !== JSON.stringify(room.occupantIds)) {
+          room.occupantIds = next;
+          room.version++;
+          room.updatedAt = new Date(now).toISOString();
+        }
+      }
+      d.moves = d.moves.filter((m) => !dueIds.has(m.id));
+    });
+    return due;
   }
 
   bulkNotices(): readonly BulkNotice[] {

@@ -106,6 +106,21 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
     await page.close();
   });
 
+  it('plans a move for an occupant from the room editor', async () => {
+    const page = await loggedIn('/room?id=r-b');
+    await expect.poll(() => page.locator('#name').inputValue()).toBe('Service-Center');
+    await page.getByText('Umzug planen · Plan a move').click();
+    await page.getByLabel('Nach Raum · To room').selectOption('r-c');
+    await page.getByRole('button', { name: 'Umzug planen · Plan move' }).click();
+    await expect.poll(() => page.locator('#moves li').count()).toBe(1);
+    expect(await page.locator('#moves li').textContent()).toContain('Ayşe Öztürk 1.02 → 1.03');
+    expect(ctl.ctx.store.moves()).toHaveLength(1);
+    await page.getByRole('button', { name: 'Absagen · Cancel' }).click();
+    await expect.poll(() => page.locator('#moves li').count()).toBe(0);
+    expect(ctl.ctx.store.moves()).toHaveLength(0);
+    await page.close();
+  });
+
   it('shows a refusal with the field at fault and keeps the stored room unchanged', async () => {
     const page = await loggedIn('/room?id=r-c');
     await expect.poll(() => page.locator('#name').inputValue()).toBe('Einbürgerung');

@@ -88,6 +88,50 @@ function fill(r) {
   renderLists();
 }
 
+const fmtWhen = (iso) => new Date(iso).toLocaleString('de-DE', { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+
+async function loadMoves() {
+  const moves = (await api('/api/moves')).filter((m) => m.toRoomId === roomId || m.fromRoomId === roomId);
+  const name = (id) => people.find((p) => p.id === id)?.name ?? id;
+  const num = (id) => (id ? (roomsById.get(id)?.number ?? id) : '—');
+  $('moves').replaceChildren(
+    ...moves.map((m) =>
+      el(
+        'li',
+        { 'data-move': m.id },
+        `Geplant · Planned: ${name(m.personId)} ${num(m.fromRoomId)} → ${num(m.toRoomId)} ab ${fmtWhen(m.effectiveAt)} `,
+        room && mayEdit(room)
+          ? el('button', { type: 'button', class: 'secondary', text: 'Absagen · Cancel', onclick: async () => {
+              await api(`/api/moves/${encodeURIComponent(m.id)}`, { method: 'DELETE' }).catch((err) => message('error', err.message));
+              await loadMoves();
+            } })
+          : null,
+      ),
+    ),
+  );
+  $('move-person').replaceChildren(...occupantIds.map((id) => el('option', { value: id, text: name(id) })));
+  $('move-to').replaceChildren(...[...roomsById.values()].filter((x) => x.id !== roomId).map((x) => el('option', { value: x.id, text: `${x.number} · ${x.name}` })));
+  if (!$('move-at').value) {
+    const d = new Date(Date.now() + 24 * 3600_000);
+    d.setHours(7, 0, 0, 0);
+    $('move-at').value = new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  }
+  $('move-box').hidden = !(room && mayEdit(room)) || occupantIds.length === 0;
+}
+
+$('move-plan').addEventListener('click', async () => {
+  try {
+    await api('/api/moves', {
+      method: 'POST',
+      body: { personId: $('move-person').value, fromRoomId: roomId, toRoomId: $('move-to').value, effectiveAt: new Date($('move-at').value).toISOString() },
+    });
+    message('ok', 'Umzug geplant – die Schilder wechseln zum Termin von selbst · Move planned; the signs change on the date by themselves.');
+    await loadMoves();
+  } catch (err) {
+    message('error', `Nicht geplant · Not planned: ${err.message}`, err instanceof ApiError ? (err.body?.error?.issues ?? []) : []);
+  }
+});
+
 async function load() {
   if (!roomId) {
     message('error', 'Kein Raum angegeben · no room given (?id=…)');
@@ -108,6 +152,7 @@ async function load() {
   options($('unit'), units, (u) => u.name, '— keine · none —');
   options($('notice-redirect'), rooms.filter((x) => x.id !== roomId), (x) => `${x.number} · ${x.name}`, '— keine Umleitung · no redirect —');
   fill(r);
+  await loadMoves();
   if (displayId) {
     lastStatus = await api(`/api/displays/${encodeURIComponent(displayId)}`);
     renderStatus();
