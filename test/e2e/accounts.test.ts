@@ -121,6 +121,23 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('accounts in Chromium', () => {
     await page.close();
   });
 
+  it('an admin creates an account and reads the audit log, filtered', async () => {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+    await login(page, 'ina', PW, '/admin');
+    await expect.poll(() => page.locator('tr[data-user]').count()).toBeGreaterThan(2);
+    await page.getByLabel('Benutzername · User name').fill('karl');
+    await page.getByLabel('Name', { exact: true }).fill('Karl Kühn');
+    await page.getByLabel('Rolle · Role', { exact: true }).selectOption('viewer');
+    await page.getByRole('button', { name: 'Anlegen' }).click();
+    await expect.poll(() => page.locator('#message').textContent()).toMatch(/Konto karl angelegt\. Einmal-Passwort .*: [a-z2-9]{5}-/);
+    await expect.poll(() => page.locator('tr[data-user="karl"]').count()).toBe(1);
+    await page.getByLabel('Bereich · Entity').selectOption('room');
+    await page.getByRole('button', { name: 'Filtern' }).click();
+    await expect.poll(() => page.locator('#audit tr').first().textContent()).toContain('update room');
+    await page.screenshot({ path: `${ARTIFACTS}/admin.png`, fullPage: true });
+    await page.close();
+  });
+
   it('an editor sees another unit\'s room read-only, and logs out', async () => {
     const page = await browser.newPage();
     await login(page, 'eve', PW, '/room?id=r-c');

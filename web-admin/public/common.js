@@ -74,6 +74,7 @@ export function csrf() {
 export function mountUserMenu(user) {
   const who = document.getElementById('user');
   if (who) who.textContent = `${user.name} (${user.role})`;
+  if (user.role !== 'admin') for (const a of document.querySelectorAll('a[href="/admin"]')) a.hidden = true;
   document.getElementById('logout')?.addEventListener('click', async () => {
     await api('/api/session', { method: 'DELETE' }).catch(() => undefined);
     location.href = '/login';
