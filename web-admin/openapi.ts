@@ -2,6 +2,12 @@
 import { z } from 'zod';
 import { Display, Floor, Person, Room, Service, Unit, LIMITS } from '../controller/domain/model.js';
 import { RoomPatchBody } from './validation.js';
+import { Login, PasswordChange } from './routes/session.js';
+import { NewToken, NewUser, UserPatch } from './routes/users.js';
+import { NewNotice } from './routes/notices.js';
+import { PersonBody, PersonPatch, ServiceBody, ServicePatch } from './routes/directory.js';
+import { NewMove } from './routes/moves.js';
+import { BulkNotice, Move } from '../controller/domain/model.js';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { target: 'openapi-3.0', io, unrepresentable: 'any' });
 
@@ -28,16 +34,58 @@ const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'strin
 export function openApiDocument(): object {
   return {
     openapi: '3.0.3',
+    security: [{ session: [] }, { token: [] }],
     info: {
       title: 'Wegweiser API',
       version: '0.1.0',
       description: `Door signs for e-paper displays. Text limits: room name ${LIMITS.name}, office hours ${LIMITS.officeHours}, notice ${LIMITS.notice} characters; longer input is refused with 400, never cut.`,
     },
     paths: {
+      '/api/session': {
+        post: { summary: 'Log in: sets the session cookie, returns the user and the CSRF token', security: [], requestBody: { required: true, ...json('Login') }, responses: { 200: { description: 'logged in' }, 401: err('wrong user name or password'), 429: err('too many failed logins (Retry-After)') } },
+        get: { summary: 'Who is logged in, and the CSRF token', responses: { 200: { description: 'session' }, 401: err('not logged in') } },
+        delete: { summary: 'Log out (needs the CSRF token)', responses: { 204: { description: 'logged out' }, 403: err('CSRF token missing') } },
+      },
+      '/api/session/password': { post: { summary: 'Change your password (required after a one-time password)', requestBody: { required: true, ...json('PasswordChange') }, responses: { 204: { description: 'changed' }, 400: err('invalid') } } },
+      '/api/users': {
+        get: { summary: 'Accounts (admin)', responses: { 200: { description: 'accounts, without any hashes' }, 403: err('not an admin') } },
+        post: { summary: 'Create an account (admin); returns a one-time password once', requestBody: { required: true, ...json('NewUser') }, responses: { 201: { description: 'created' }, 400: err('invalid'), 409: err('user name taken') } },
+      },
+      '/api/users/{id}': {
+        patch: { summary: 'Change name, role, units (admin)', parameters: [idParam], requestBody: { required: true, ...json('UserPatch') }, responses: { 200: { description: 'changed' }, 409: err('the last admin') } },
+        delete: { summary: 'Remove an account (admin)', parameters: [idParam], responses: { 204: { description: 'removed' }, 409: err('the last admin') } },
+      },
+      '/api/users/{id}/tokens': { post: { summary: 'A new API token (admin); returned once', parameters: [idParam], requestBody: { required: true, ...json('NewToken') }, responses: { 201: { description: '{ token }' } } } },
+      '/api/audit': {
+        get: {
+          summary: 'Audit log, newest first (admin)',
+          parameters: ['entity', 'id', 'user', 'since', 'limit'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { 200: { description: 'entries: at, user, action, entity, id, before, after' }, 400: err('bad filter') },
+        },
+      },
+      '/api/notices': {
+        get: { summary: 'Active and coming bulk notices', responses: { 200: { description: 'notices', ...list('BulkNotice') } } },
+        post: { summary: 'A notice for a floor, a unit or the building, until it expires', requestBody: { required: true, ...json('NewNotice') }, responses: { 201: { description: 'posted, with roomIds' }, 400: err('invalid'), 403: err('editors: own units only') } },
+      },
+      '/api/notices/{id}': { delete: { summary: 'End a bulk notice early', parameters: [idParam], responses: { 204: { description: 'ended' } } } },
+      '/api/people/{id}': { patch: { summary: 'Change a person: name, title, unit, absence with substitute room', parameters: [idParam], requestBody: { required: true, ...json('PersonPatch') }, responses: { 200: { description: 'person', ...json('Person') }, 400: err('invalid'), 403: err('another unit'), 409: err('stale version') } }, delete: { summary: 'Remove a person (admin; not while in a room)', parameters: [idParam], responses: { 204: { description: 'removed' }, 409: err('still in a room') } } },
+      '/api/services/{id}': { patch: { summary: 'Change a service (admin)', parameters: [idParam], requestBody: { required: true, ...json('ServicePatch') }, responses: { 200: { description: 'service', ...json('Service') } } }, delete: { summary: 'Remove a service (admin; not while offered)', parameters: [idParam], responses: { 204: { description: 'removed' }, 409: err('still offered') } } },
+      '/api/moves': {
+        get: { summary: 'Planned moves', responses: { 200: { description: 'moves', ...list('Move') } } },
+        post: { summary: 'Plan a move: a person changes rooms at a moment', requestBody: { required: true, ...json('NewMove') }, responses: { 201: { description: 'planned' }, 400: err('invalid'), 403: err('another unit') } },
+      },
+      '/api/moves/{id}': { delete: { summary: 'Cancel a planned move', parameters: [idParam], responses: { 204: { description: 'cancelled' } } } },
+      '/api/rooms/{id}/preview': { post: { summary: 'The sign as it would look with these (unsaved) changes, as PNG; nothing is stored', parameters: [idParam], requestBody: { required: true, ...json('RoomPatch') }, responses: { 200: { description: 'PNG; X-Frame-Hash header', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } }, 400: err('invalid') } } },
       '/api/floors': { get: { summary: 'Floors, lowest first', responses: { 200: { description: 'floors', ...list('Floor') } } } },
       '/api/units': { get: { summary: 'Organisational units', responses: { 200: { description: 'units', ...list('Unit') } } } },
-      '/api/people': { get: { summary: 'Staff directory', responses: { 200: { description: 'people', ...list('Person') } } } },
-      '/api/services': { get: { summary: 'Service catalogue', responses: { 200: { description: 'services', ...list('Service') } } } },
+      '/api/people': {
+        get: { summary: 'Staff directory', responses: { 200: { description: 'people', ...list('Person') } } },
+        post: { summary: 'Add a person (admin; editors for their units)', requestBody: { required: true, ...json('NewPerson') }, responses: { 201: { description: 'person', ...json('Person') }, 400: err('invalid') } },
+      },
+      '/api/services': {
+        get: { summary: 'Service catalogue', responses: { 200: { description: 'services', ...list('Service') } } },
+        post: { summary: 'Add a service (admin)', requestBody: { required: true, ...json('NewService') }, responses: { 201: { description: 'service', ...json('Service') }, 400: err('invalid') } },
+      },
       '/api/rooms': {
         get: {
           summary: 'Rooms, optionally of one floor',
@@ -71,6 +119,10 @@ export function openApiDocument(): object {
       },
     },
     components: {
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'ww_session', description: 'browser session; changes also need the X-CSRF-Token header' },
+        token: { type: 'http', scheme: 'bearer', description: 'API token (wwt_…) from an admin' },
+      },
       schemas: {
         Floor: schema(Floor),
         Unit: schema(Unit),
@@ -79,6 +131,19 @@ export function openApiDocument(): object {
         Room: schema(Room.extend({ displayIds: z.array(z.string()) })),
         Display: schema(Display),
         RoomPatch: schema(RoomPatchBody, 'input'),
+        Login: schema(Login, 'input'),
+        PasswordChange: schema(PasswordChange, 'input'),
+        NewUser: schema(NewUser, 'input'),
+        UserPatch: schema(UserPatch, 'input'),
+        NewToken: schema(NewToken, 'input'),
+        NewNotice: schema(NewNotice, 'input'),
+        BulkNotice: schema(BulkNotice),
+        NewPerson: schema(PersonBody, 'input'),
+        PersonPatch: schema(PersonPatch, 'input'),
+        NewService: schema(ServiceBody, 'input'),
+        ServicePatch: schema(ServicePatch, 'input'),
+        NewMove: schema(NewMove, 'input'),
+        Move: schema(Move),
         DisplayStatus: {
           type: 'object',
           description: 'see controller/delivery/status.ts',

@@ -42,7 +42,10 @@ describe('API', () => {
   it('describes itself with OpenAPI 3', async () => {
     const doc = (await (await api(ctl, `/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, { maxLength?: number }> }> } };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toContain('/api/rooms/{id}');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/rooms/{id}', '/api/session', '/api/users', '/api/audit', '/api/notices', '/api/people/{id}', '/api/moves', '/api/rooms/{id}/preview']));
+    // Every $ref points at a schema that exists.
+    const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([A-Za-z]+)"/g)].map((m) => m[1] as string);
+    for (const r of refs) expect(doc.components.schemas[r], r).toBeDefined();
     expect(doc.components.schemas.RoomPatch?.properties?.officeHours?.maxLength).toBe(300);
   });
 

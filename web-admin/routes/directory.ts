@@ -15,24 +15,24 @@ const AbsenceBody = z
   .strictObject({ from: iso('from').nullable().default(null), until: iso('until'), substituteRoomId: Id.nullable().default(null) })
   .refine((a) => a.from === null || Date.parse(a.until) > Date.parse(a.from), { message: 'must be after "from"', path: ['until'] });
 
-const PersonBody = z.strictObject({
+export const PersonBody = z.strictObject({
   name: userText(LIMITS.name, { min: 1 }),
   title: userText(LIMITS.title).nullable().default(null),
   unitId: Id.nullable().default(null),
 });
-const PersonPatch = z.strictObject({
+export const PersonPatch = z.strictObject({
   version: z.number().int().nonnegative().optional(),
   name: userText(LIMITS.name, { min: 1 }).optional(),
   title: userText(LIMITS.title).nullable().optional(),
   unitId: Id.nullable().optional(),
   absence: AbsenceBody.nullable().optional(),
 });
-const ServiceBody = z.strictObject({
+export const ServiceBody = z.strictObject({
   nameDe: userText(LIMITS.name, { min: 1 }),
   nameEn: userText(LIMITS.name),
   synonyms: z.array(userText(LIMITS.synonym, { min: 1 })).max(LIMITS.synonyms).default([]),
 });
-const ServicePatch = z.strictObject({
+export const ServicePatch = z.strictObject({
   version: z.number().int().nonnegative().optional(),
   nameDe: userText(LIMITS.name, { min: 1 }).optional(),
   nameEn: userText(LIMITS.name).optional(),

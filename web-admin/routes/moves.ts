@@ -8,7 +8,7 @@ import { auth, assertMayEditRoom, type Auth } from '../auth.js';
 import type { WebDeps } from '../services.js';
 import { parseBody } from '../validation.js';
 
-const NewMove = z.strictObject({
+export const NewMove = z.strictObject({
   personId: Id,
   fromRoomId: Id.nullable().default(null),
   toRoomId: Id,

@@ -15,7 +15,7 @@ const Scope = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('floor'), id: Id }),
   z.strictObject({ kind: z.literal('unit'), id: Id }),
 ]);
-const NewNotice = z.strictObject({
+export const NewNotice = z.strictObject({
   scope: Scope,
   text: userText(LIMITS.notice, { multiline: true, min: 1 }),
   redirectRoomId: Id.nullable().default(null),

@@ -7,8 +7,8 @@ import { auth } from '../auth.js';
 import type { WebDeps } from '../services.js';
 import { parseBody } from '../validation.js';
 
-const Login = z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
-const PasswordChange = z.strictObject({
+export const Login = z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
+export const PasswordChange = z.strictObject({
   currentPassword: z.string().min(1).max(200),
   newPassword: z.string().min(12, 'at least 12 characters').max(200),
 });

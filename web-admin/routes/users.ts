@@ -9,9 +9,9 @@ import type { WebDeps } from '../services.js';
 import { parseBody, userText } from '../validation.js';
 
 const Username = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, '2–32 lower-case letters, digits, . _ -');
-const NewUser = z.strictObject({ username: Username, name: userText(120, { min: 1 }), role: Role, unitIds: z.array(Id).max(40).default([]) });
-const UserPatch = z.strictObject({ name: userText(120, { min: 1 }).optional(), role: Role.optional(), unitIds: z.array(Id).max(40).optional() });
-const NewToken = z.strictObject({ name: userText(80, { min: 1 }) });
+export const NewUser = z.strictObject({ username: Username, name: userText(120, { min: 1 }), role: Role, unitIds: z.array(Id).max(40).default([]) });
+export const UserPatch = z.strictObject({ name: userText(120, { min: 1 }).optional(), role: Role.optional(), unitIds: z.array(Id).max(40).optional() });
+export const NewToken = z.strictObject({ name: userText(80, { min: 1 }) });
 
 export function usersRouter({ users, sessions, audit, ctx }: WebDeps): Router {
   const r = Router();
