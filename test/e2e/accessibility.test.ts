@@ -64,6 +64,20 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('accessibility (axe-core, WCAG 2.1 A
     await page.waitForURL((u) => u.pathname === '/');
   });
 
+  it('the room editor fits a tablet in portrait (768×1024) without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 768, height: 1024 });
+    try {
+      await page.goto(`${ctl.httpUrl}/room?id=r-a`);
+      await page.locator('#preview[src]').waitFor({ state: 'attached' });
+      const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+      expect(scroll).toBeLessThanOrEqual(width);
+      const v = await violations();
+      expect(v, describeAll(v)).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it('catches a planted violation (so the checks above can fail)', async () => {
     await page.goto(`${ctl.httpUrl}/directory`);
     await page.evaluate(() => {
