@@ -54,7 +54,7 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
     expect(firstSrc).toContain(ctl.delivery.status('ds-a').desiredHash as string);
 
     await page.getByLabel('Text (leer = kein Hinweis').fill('Heute geschlossen. Bitte gehen Sie zu Raum 1.02 – Größe & Maß');
-    await page.getByLabel('Besucher schicken zu Raum').selectOption('r-b');
+    await page.getByLabel('Besucher schicken zu Raum').fill('1.02');
     // The preview shows the change while typing, before saving, and the display still shows the old frame.
     await expect.poll(() => page.locator('#preview').getAttribute('src'), { timeout: 10_000 }).toMatch(/^blob:/);
     await expect.poll(() => page.locator('#preview-note').textContent()).toContain('noch nicht gespeichert');
@@ -127,6 +127,11 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
     await page.locator('#name').fill('Raum 漢字');
     await page.getByRole('button', { name: 'Speichern' }).click();
     await expect.poll(() => page.locator('#message').textContent()).toContain('name: contains characters the displays cannot show');
+    await page.locator('#name').fill('Einbürgerung');
+    await page.getByLabel('Text (leer = kein Hinweis').fill('Bitte nebenan');
+    await page.getByLabel('Besucher schicken zu Raum').fill('9.99');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(() => page.locator('#message').textContent()).toContain('nicht gefunden');
     expect((await (await api(ctl, '/api/rooms/r-c')).json()).name).toBe('Einbürgerung');
     await page.close();
   });

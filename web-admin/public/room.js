@@ -64,6 +64,20 @@ function renderStatus() {
   $('scheduled').textContent = describeScheduled(s) ?? '';
 }
 
+const roomLabel = (x) => (x ? `${x.number} · ${x.name}` : '');
+
+/** The room typed into the redirect field: its full label, or just its number (a unique name works too). */
+function redirectTarget() {
+  const typed = $('notice-redirect').value.trim().toLowerCase();
+  if (!typed) return null;
+  const candidates = [...roomsById.values()].filter((x) => x.id !== roomId);
+  return (
+    candidates.find((x) => roomLabel(x).toLowerCase() === typed || x.number.toLowerCase() === typed) ??
+    (candidates.filter((x) => x.name.toLowerCase() === typed).length === 1 ? candidates.find((x) => x.name.toLowerCase() === typed) : undefined) ??
+    undefined
+  );
+}
+
 function mayEdit(r) {
   return me?.role === 'admin' || (me?.role === 'editor' && r.unitId !== null && me.unitIds.includes(r.unitId));
 }
@@ -84,7 +98,7 @@ function fill(r) {
   occupantIds = [...r.occupantIds];
   serviceIds = [...r.serviceIds];
   $('notice-text').value = r.notice?.text ?? '';
-  $('notice-redirect').value = r.notice?.redirectRoomId ?? '';
+  $('notice-redirect').value = r.notice?.redirectRoomId ? roomLabel(roomsById.get(r.notice.redirectRoomId)) : '';
   renderLists();
 }
 
@@ -150,7 +164,7 @@ async function load() {
   services = svc;
   roomsById = new Map(rooms.map((x) => [x.id, x]));
   options($('unit'), units, (u) => u.name, '— keine · none —');
-  options($('notice-redirect'), rooms.filter((x) => x.id !== roomId), (x) => `${x.number} · ${x.name}`, '— keine Umleitung · no redirect —');
+  $('room-list').replaceChildren(...rooms.filter((x) => x.id !== roomId).map((x) => el('option', { value: roomLabel(x) })));
   fill(r);
   await loadMoves();
   if (displayId) {
@@ -210,7 +224,7 @@ function formState() {
     hours: readHours().slots,
     occupantIds: [...occupantIds],
     serviceIds: [...serviceIds],
-    notice: text ? { text, redirectRoomId: $('notice-redirect').value || null, ...keepWindow } : null,
+    notice: text ? { text, redirectRoomId: redirectTarget()?.id ?? null, ...keepWindow } : null,
   };
 }
 
@@ -281,6 +295,11 @@ new MutationObserver(schedulePreview).observe($('occupants'), { childList: true 
 new MutationObserver(schedulePreview).observe($('services'), { childList: true });
 
 async function save(version) {
+  if ($('notice-redirect').value.trim() && !redirectTarget()) {
+    message('error', `Raum „${$('notice-redirect').value.trim()}" nicht gefunden · Room not found – bitte aus der Liste wählen · pick one from the list`);
+    $('notice-redirect').focus();
+    return;
+  }
   const bad = readHours().errors;
   if (bad.length) {
     message('error', `Sprechzeiten nicht lesbar · Office hours unreadable: ${bad.join(', ')} – bitte z. B. „8–12, 13:30–18" · e.g. "8–12, 13:30–18"`);
