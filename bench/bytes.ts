@@ -17,9 +17,28 @@ const EDITS: Edit[] = [
   { kind: 'occupant changed', apply: (r, d) => (r.occupantIds = [d.people[(d.rooms.indexOf(r) * 7 + 3) % d.people.length]?.id ?? 'p-mueller']) },
   { kind: 'notice added', apply: (r, d) => (r.notice = { text: 'Heute wegen Krankheit geschlossen.', redirectRoomId: d.rooms[(d.rooms.indexOf(r) + 1) % d.rooms.length]?.id ?? null, from: null, until: null }) },
   { kind: 'notice removed', apply: (r) => (r.notice = null) },
-  { kind: 'office hours changed', apply: (r) => (r.officeHours = 'Mo, Mi, Fr 9–12 Uhr · Do 14–18 Uhr') },
+  // New weekly hours (the demo keeps hours as slots, and a note such as "nur mit Termin").
+  {
+    kind: 'office hours changed',
+    apply: (r) => {
+      r.hours = [
+        { day: 'mo', from: '09:00', to: '12:00' },
+        { day: 'we', from: '09:00', to: '12:00' },
+        { day: 'fr', from: '09:00', to: '12:00' },
+        { day: 'th', from: '14:00', to: '18:00' },
+      ];
+      r.officeHours = 'nur mit Termin';
+    },
+  },
   // One time in the line changes (closing an hour earlier), e.g. "8–12 Uhr" → "8–11 Uhr"; the rest stays.
-  { kind: 'time string changed', apply: (r) => (r.officeHours = r.officeHours.replace(/(\d+)(?= Uhr)/, (h) => String(h === '10' ? 11 : Number(h) - 1))) },
+  {
+    kind: 'time string changed',
+    apply: (r) => {
+      const last = r.hours.at(-1);
+      if (last) r.hours = [...r.hours.slice(0, -1), { ...last, to: `${String(Number(last.to.slice(0, 2)) - 1).padStart(2, '0')}${last.to.slice(2)}` }];
+      else r.officeHours = r.officeHours.replace(/(\d+)(?= Uhr)/, (h) => String(h === '10' ? 11 : Number(h) - 1));
+    },
+  },
   { kind: 'unchanged (saved as is)', apply: () => undefined },
 ];
 
