@@ -1,12 +1,10 @@
 // Accounts in real Chromium: two colleagues editing the same room (the second sees both versions, nothing is
 // overwritten), an editor limited to their unit, the first admin's one-time password, logging out.
-import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { Controller } from '../../controller/main.js';
-import { smallBuilding } from '../fixtures/small-building.js';
-import { api, CHROMIUM, needs, startTestController, tempDir, writeData } from '../helpers/env.js';
-import { launchChromium } from '../helpers/browser.js';
+import { api, CHROMIUM, needs } from '../helpers/env.js';
+import { startUiFixture, type UiFixture } from '../helpers/browser.js';
 
 const ARTIFACTS = 'test-artifacts';
 const PW = 'Straßenbahn-Haltestelle-7';
@@ -14,30 +12,20 @@ const PW = 'Straßenbahn-Haltestelle-7';
 describe.runIf(needs(CHROMIUM, 'chromium'))('accounts in Chromium', () => {
   let ctl: Controller;
   let browser: Browser;
-  let cleanup: () => Promise<void>;
+  let ui: UiFixture;
 
   beforeAll(async () => {
-    const t = await tempDir();
-    cleanup = t.cleanup;
-    await writeData(t.dir, smallBuilding());
-    ctl = await startTestController(t.dir, { demo: { sims: true } });
-    await ctl.users.add({ username: 'ina', name: 'Ina Admin', role: 'admin', password: PW, mustChangePassword: false });
-    await ctl.users.add({ username: 'eve', name: 'Eve Editor', role: 'editor', unitIds: ['u-1'], password: PW, mustChangePassword: false });
-    browser = await launchChromium();
-    await mkdir(ARTIFACTS, { recursive: true });
+    ui = await startUiFixture([
+      { username: 'ina', name: 'Ina Admin', role: 'admin', password: PW },
+      { username: 'eve', name: 'Eve Editor', role: 'editor', unitIds: ['u-1'], password: PW },
+    ]);
+    ({ ctl, browser } = ui);
   });
   afterAll(async () => {
-    await browser?.close();
-    await ctl?.stop();
-    await cleanup?.();
+    await ui?.stop();
   });
 
-  async function login(page: Page, username: string, password: string, path = '/') {
-    await page.goto(`${ctl.httpUrl}/login?next=${encodeURIComponent(path)}`);
-    await page.getByLabel('Benutzername · User name', { exact: true }).fill(username);
-    await page.getByLabel('Passwort · Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Anmelden' }).click();
-  }
+  const login = (page: Page, username: string, password: string, path = '/') => ui.login(page, username, password, path);
 
   it('the first admin logs in with the one-time password and must choose a new one', async () => {
     const page = await browser.newPage();

@@ -1,13 +1,11 @@
 // In real Chromium: open the room editor, change the notice, save, and watch the preview update and the
 // simulated display confirm — all pushed over ws, no reload.
-import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Controller } from '../../controller/main.js';
 import { composeDoorSign } from '../../controller/signs/compose.js';
-import { smallBuilding } from '../fixtures/small-building.js';
-import { api, CHROMIUM, needs, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
-import { launchChromium } from '../helpers/browser.js';
+import { api, CHROMIUM, needs, waitUntil } from '../helpers/env.js';
+import { startUiFixture, type UiFixture } from '../helpers/browser.js';
 
 const ARTIFACTS = 'test-artifacts';
 const PASSWORD = 'Schlüssel-Ü9-correct-horse';
@@ -15,35 +13,25 @@ const PASSWORD = 'Schlüssel-Ü9-correct-horse';
 describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
   let ctl: Controller;
   let browser: Browser;
-  let cleanup: () => Promise<void>;
+  let ui: UiFixture;
 
   beforeAll(async () => {
-    const t = await tempDir();
-    cleanup = t.cleanup;
-    await writeData(t.dir, smallBuilding());
-    ctl = await startTestController(t.dir, { demo: { sims: true } });
-    await waitUntil(() => ctl.delivery.allStatus().every((s) => s.inSync), 'displays in sync');
-    await ctl.users.add({ username: 'ina', name: 'Ina Admin', role: 'admin', password: PASSWORD, mustChangePassword: false });
-    browser = await launchChromium();
-    await mkdir(ARTIFACTS, { recursive: true });
+    ui = await startUiFixture([{ username: 'ina', name: 'Ina Admin', role: 'admin', password: PASSWORD }]);
+    ({ ctl, browser } = ui);
   });
 
   /** A fresh browser context, logged in through the login page, at `path`. */
   async function loggedIn(path: string, viewport = { width: 1400, height: 1000 }) {
     const page = await browser.newPage({ viewport });
-    await page.goto(`${ctl.httpUrl}/login?next=${encodeURIComponent(path)}`);
-    await page.getByLabel('Benutzername · User name', { exact: true }).fill('ina');
-    await page.getByLabel('Passwort · Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await ui.login(page, 'ina', PASSWORD, path);
     await page.waitForURL((u) => u.pathname === path.split('?')[0]);
     return page;
   }
 
   afterAll(async () => {
-    await browser?.close();
-    await ctl?.stop();
-    await cleanup?.();
+    await ui?.stop();
   });
+
 
   it('changes a notice; the preview updates and the display confirms', async () => {
     const page = await loggedIn('/room?id=r-a');

@@ -1,5 +1,29 @@
 // Shared browser helpers. User text is only ever set with textContent, never parsed as HTML.
 
+const NAV = [
+  ['/', 'Räume · Rooms'],
+  ['/directory', 'Verzeichnis · Directory'],
+  ['/notices', 'Hinweise · Notices'],
+  ['/displays', 'Anzeigen · Displays'],
+  ['/admin', 'Verwaltung · Admin'],
+  ['/api/openapi.json', 'API'],
+];
+
+/** Fills `<header class="top" data-nav>`: one navigation for every page, the current one marked. */
+function mountHeader() {
+  const header = document.querySelector('header.top[data-nav]');
+  if (!header) return;
+  const here = location.pathname === '/index.html' ? '/' : location.pathname.replace(/\.html$/, '');
+  const link = ([href, text]) => el('a', { href, text, 'aria-current': href === here || (href === '/' && here === '/room') ? 'page' : null });
+  header.replaceChildren(
+    el('span', { class: 'brand', text: 'Wegweiser' }),
+    el('nav', { 'aria-label': 'Hauptmenü · Main menu', class: 'nav' }, ...NAV.map(link)),
+    el('span', { class: 'live', id: 'live', 'aria-live': 'polite' }),
+    el('span', { id: 'user', class: 'who' }),
+    el('button', { id: 'logout', type: 'button', class: 'linkish', text: 'Abmelden · Log out' }),
+  );
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -134,3 +158,5 @@ export function connectLive(onMessage, onState = () => {}) {
   };
   open();
 }
+
+mountHeader();
