@@ -57,15 +57,20 @@ export function authenticate({ users, sessions }: WebDeps): RequestHandler {
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Whether the request carries the session's CSRF token (X-CSRF-Token), compared in constant time. */
+export function csrfOk(req: Request, session: Session | undefined): boolean {
+  const sent = Buffer.from(String(req.headers['x-csrf-token'] ?? ''));
+  const want = Buffer.from(session?.csrf ?? '');
+  return want.length > 0 && sent.length === want.length && timingSafeEqual(sent, want);
+}
+
 /** Requires a caller; with a session, requires the CSRF token on state-changing requests and a changed one-time password. */
 export function requireAuth(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const a = auth(res);
     if (!a) return next(new AppError(401, 'unauthenticated', 'log in first (or send an API token)'));
-    if (a.via === 'session' && !SAFE.has(req.method)) {
-      const sent = Buffer.from(String(req.headers['x-csrf-token'] ?? ''));
-      const want = Buffer.from(a.session?.csrf ?? '');
-      if (sent.length !== want.length || !timingSafeEqual(sent, want)) return next(new AppError(403, 'csrf', 'missing or wrong CSRF token (X-CSRF-Token)'));
+    if (a.via === 'session' && !SAFE.has(req.method) && !csrfOk(req, a.session)) {
+      return next(new AppError(403, 'csrf', 'missing or wrong CSRF token (X-CSRF-Token)'));
     }
     if (a.via === 'session' && a.user.mustChangePassword) return next(new AppError(403, 'password_change_required', 'change your one-time password first'));
     next();

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../controller/errors.js';
 import { SESSION_COOKIE, SESSION_IDLE_MS } from '../../controller/auth/sessions.js';
-import { auth } from '../auth.js';
+import { auth, csrfOk } from '../auth.js';
 import type { WebDeps } from '../services.js';
 import { parseBody } from '../validation.js';
 
@@ -48,8 +48,7 @@ export function sessionRouter(deps: WebDeps): Router {
     const a = auth(res);
     if (a?.session) {
       // Logging out needs the CSRF token too: a foreign page must not be able to log you out either.
-      const sent = String(req.headers['x-csrf-token'] ?? '');
-      if (sent !== a.session.csrf) throw new AppError(403, 'csrf', 'missing or wrong CSRF token (X-CSRF-Token)');
+      if (!csrfOk(req, a.session)) throw new AppError(403, 'csrf', 'missing or wrong CSRF token (X-CSRF-Token)');
       sessions.delete(a.session.id);
     }
     res.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -60,7 +59,7 @@ export function sessionRouter(deps: WebDeps): Router {
     // The one-time password change is allowed before anything else, so this skips the change-required gate.
     const a = auth(res);
     if (!a) throw new AppError(401, 'unauthenticated', 'log in first');
-    if (a.via === 'session' && String(req.headers['x-csrf-token'] ?? '') !== a.session?.csrf) {
+    if (a.via === 'session' && !csrfOk(req, a.session)) {
       return next(new AppError(403, 'csrf', 'missing or wrong CSRF token (X-CSRF-Token)'));
     }
     const { currentPassword, newPassword } = parseBody(PasswordChange, req.body);
