@@ -97,7 +97,7 @@ export class Delivery implements DisplayEventHandler {
   }
 
   private state(id: string): State | undefined {
-    if (!this.ctx.store.displays().some((d) => d.id === id)) {
+    if (!this.ctx.store.hasDisplay(id)) {
       this.states.delete(id);
       return undefined;
     }

@@ -143,8 +143,21 @@ export class Store {
     return r;
   }
 
+  /** Displays by id, rebuilt only when the list changes (delivery asks for one on every status). */
+  private displayIndex: { of: readonly Display[]; byId: Map<string, Display> } | null = null;
+
+  private displaysById(): Map<string, Display> {
+    const list = this.db.data.displays;
+    if (this.displayIndex?.of !== list) this.displayIndex = { of: list, byId: new Map(list.map((d) => [d.id, d])) };
+    return this.displayIndex.byId;
+  }
+
+  hasDisplay(id: string): boolean {
+    return this.displaysById().has(id);
+  }
+
   display(id: string): Display {
-    const d = this.db.data.displays.find((x) => x.id === id);
+    const d = this.displaysById().get(id);
     if (!d) throw notFound('display', id);
     return d;
   }
