@@ -78,6 +78,24 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('accessibility (axe-core, WCAG 2.1 A
     }
   });
 
+  it('switches the labels to English only (and back), remembered across pages, still passing the checks', async () => {
+    await page.goto(`${ctl.httpUrl}/`);
+    await page.locator('a.card').first().waitFor({ state: 'attached' });
+    expect(await page.locator('h1').textContent()).toBe('Räume nach Etage · Rooms by floor');
+    await page.getByLabel('Sprache · Language').selectOption('en');
+    expect(await page.locator('h1').textContent()).toBe('Rooms by floor');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.goto(`${ctl.httpUrl}/room?id=r-a`);
+    await page.locator('#preview[src]').waitFor({ state: 'attached' });
+    expect(await page.getByRole('button', { name: 'Save', exact: true }).count()).toBe(1);
+    const v = await violations();
+    expect(v, describeAll(v)).toEqual([]);
+    await page.getByLabel('Sprache · Language').selectOption('de'); // the picker stays bilingual, as language pickers do
+    expect(await page.getByRole('button', { name: 'Speichern', exact: true }).count()).toBe(1);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('de');
+    await page.getByLabel('Sprache · Language').selectOption('both');
+  });
+
   it('catches a planted violation (so the checks above can fail)', async () => {
     await page.goto(`${ctl.httpUrl}/directory`);
     await page.evaluate(() => {

@@ -14,14 +14,54 @@ function mountHeader() {
   const header = document.querySelector('header.top[data-nav]');
   if (!header) return;
   const here = location.pathname === '/index.html' ? '/' : location.pathname.replace(/\.html$/, '');
-  const link = ([href, text]) => el('a', { href, text, 'aria-current': href === here || (href === '/' && here === '/room') ? 'page' : null });
+  const link = ([href, text]) =>
+    el('a', { href, text, 'data-i18n': text.includes(' · '), 'aria-current': href === here || (href === '/' && here === '/room') ? 'page' : null });
+  const lang = el(
+    'select',
+    { id: 'ui-lang', class: 'lang', 'aria-label': 'Sprache · Language' },
+    ...[
+      ['both', 'DE + EN'],
+      ['de', 'Deutsch'],
+      ['en', 'English'],
+    ].map(([value, text]) => el('option', { value, text, selected: value === uiLang() })),
+  );
+  lang.addEventListener('change', () => {
+    localStorage.setItem(LANG_KEY, lang.value);
+    applyLanguage();
+  });
   header.replaceChildren(
     el('span', { class: 'brand', text: 'Wegweiser' }),
     el('nav', { 'aria-label': 'Hauptmenü · Main menu', class: 'nav' }, ...NAV.map(link)),
     el('span', { class: 'live', id: 'live', 'aria-live': 'polite' }),
     el('span', { id: 'user', class: 'who' }),
-    el('button', { id: 'logout', type: 'button', class: 'linkish', text: 'Abmelden · Log out' }),
+    lang,
+    el('button', { id: 'logout', type: 'button', class: 'linkish', 'data-i18n': true, text: 'Abmelden · Log out' }),
   );
+}
+
+const LANG_KEY = 'wegweiser-ui-lang';
+
+/** The chosen UI language: "both" (the default: every label in German and English), "de" or "en". */
+export function uiLang() {
+  const v = localStorage.getItem(LANG_KEY);
+  return v === 'de' || v === 'en' ? v : 'both';
+}
+
+/**
+ * Shows each bilingual label ("Deutsch · English", marked data-i18n) in the chosen language and sets <html lang>
+ * for screen readers. Messages built by scripts stay bilingual.
+ */
+export function applyLanguage(root = document) {
+  const lang = uiLang();
+  document.documentElement.lang = lang === 'en' ? 'en' : 'de';
+  for (const node of root.querySelectorAll('[data-i18n]')) {
+    if (node.dataset.de === undefined) {
+      const [de, en] = node.textContent.split(' · ');
+      node.dataset.de = de.trim();
+      node.dataset.en = (en ?? de).trim();
+    }
+    node.textContent = lang === 'both' ? `${node.dataset.de} · ${node.dataset.en}` : node.dataset[lang];
+  }
 }
 
 export function el(tag, attrs = {}, ...children) {
@@ -160,3 +200,4 @@ export function connectLive(onMessage, onState = () => {}) {
 }
 
 mountHeader();
+applyLanguage();
