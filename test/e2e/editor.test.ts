@@ -38,6 +38,9 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('room editor in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await expect.poll(() => page.locator('#display-status').textContent()).toContain('bestätigt');
+    // Opening the editor changes nothing: no "unsaved preview" appears by itself (it once did, from the form filling).
+    await page.waitForTimeout(700);
+    expect(await page.locator('#preview-note').textContent()).toBe('');
     const firstSrc = await page.locator('#preview').getAttribute('src');
     expect(firstSrc).toContain(ctl.delivery.status('ds-a').desiredHash as string);
 

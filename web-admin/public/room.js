@@ -42,10 +42,12 @@ function renderLists() {
   chips('occupants', occupantIds, people, (p) => p.name, (id) => {
     occupantIds = occupantIds.filter((x) => x !== id);
     renderLists();
+    schedulePreview();
   });
   chips('services', serviceIds, services, (s) => s.nameDe, (id) => {
     serviceIds = serviceIds.filter((x) => x !== id);
     renderLists();
+    schedulePreview();
   });
   options($('add-person'), people.filter((p) => !occupantIds.includes(p.id)), (p) => p.name, '— Person wählen —');
   options($('add-service'), services.filter((s) => !serviceIds.includes(s.id)), (s) => `${s.nameDe} · ${s.nameEn}`, '— Leistung wählen —');
@@ -176,11 +178,13 @@ async function load() {
 $('add-person').addEventListener('change', (e) => {
   if (e.target.value) occupantIds.push(e.target.value);
   renderLists();
+  schedulePreview();
   $('add-person').focus();
 });
 $('add-service').addEventListener('change', (e) => {
   if (e.target.value) serviceIds.push(e.target.value);
   renderLists();
+  schedulePreview();
   $('add-service').focus();
 });
 
@@ -291,8 +295,6 @@ function schedulePreview() {
 }
 
 for (const id of ['name', 'officeHours', 'notice-text', 'notice-redirect', ...DAYS.map((d) => `h-${d}`)]) $(id).addEventListener('input', schedulePreview);
-new MutationObserver(schedulePreview).observe($('occupants'), { childList: true });
-new MutationObserver(schedulePreview).observe($('services'), { childList: true });
 
 async function save(version) {
   if ($('notice-redirect').value.trim() && !redirectTarget()) {
