@@ -202,13 +202,30 @@ export class Store {
     return this.person(p.id);
   }
 
-  async updatePerson(id: string, patch: Partial<Omit<Person, 'id' | 'version'>>, expectedVersion?: number): Promise<Person> {
-    const p = this.person(id);
-    if (expectedVersion !== undefined && expectedVersion !== p.version) throw conflict(`person "${id}" was changed by someone else (version ${p.version}, you edited ${expectedVersion})`);
+  /** The one versioned update: a stale `expectedVersion` is refused (409), nothing is overwritten. */
+  private async updateVersioned<K extends 'people' | 'services'>(
+    collection: K,
+    entity: 'person' | 'service',
+    current: { version: number },
+    id: string,
+    patch: object,
+    expectedVersion: number | undefined,
+  ): Promise<void> {
+    if (expectedVersion !== undefined && expectedVersion !== current.version) {
+      throw conflict(`${entity} "${id}" was changed by someone else (version ${current.version}, you edited ${expectedVersion})`);
+    }
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-    await this.commit('person', id, (d) => {
-      d.people = d.people.map((x) => (x.id === id ? { ...x, ...defined, version: x.version + 1 } : x));
+    await this.commit(entity, id, (d) => {
+      // The draft is a copy: replace the record in place.
+      const list: { id: string; version: number }[] = d[collection];
+      const i = list.findIndex((x) => x.id === id);
+      const old = list[i];
+      if (old) list[i] = { ...old, ...defined, version: old.version + 1 };
     });
+  }
+
+  async updatePerson(id: string, patch: Partial<Omit<Person, 'id' | 'version'>>, expectedVersion?: number): Promise<Person> {
+    await this.updateVersioned('people', 'person', this.person(id), id, patch, expectedVersion);
     return this.person(id);
   }
 
@@ -229,12 +246,7 @@ export class Store {
   }
 
   async updateService(id: string, patch: Partial<Omit<Service, 'id' | 'version'>>, expectedVersion?: number): Promise<Service> {
-    const x = this.service(id);
-    if (expectedVersion !== undefined && expectedVersion !== x.version) throw conflict(`service "${id}" was changed by someone else (version ${x.version}, you edited ${expectedVersion})`);
-    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-    await this.commit('service', id, (d) => {
-      d.services = d.services.map((y) => (y.id === id ? { ...y, ...defined, version: y.version + 1 } : y));
-    });
+    await this.updateVersioned('services', 'service', this.service(id), id, patch, expectedVersion);
     return this.service(id);
   }
 
