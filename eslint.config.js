@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   {
     files: ['web-admin/public/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', WebSocket: 'readonly', fetch: 'readonly', location: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', MutationObserver: 'readonly', localStorage: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly', Image: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', WebSocket: 'readonly', fetch: 'readonly', location: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', MutationObserver: 'readonly', localStorage: 'readonly', navigator: 'readonly', history: 'readonly', addEventListener: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly', Image: 'readonly' } },
   },
   {
     files: ['bin/**/*.js', '.ci/**/*.js', 'scripts/**/*.js'],

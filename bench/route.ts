@@ -17,7 +17,7 @@ export function generatedGraph(floors = 10, perFloor = 500): WalkGraph {
       const y = Math.floor(i / cols) * 4;
       const isDoor = i % 3 === 1;
       const kind = f === 0 && i === 0 ? 'entrance' : i === 5 || i === rows * cols - 6 ? 'stairs' : i === 12 || i === rows * cols - 13 ? 'lift' : isDoor ? 'door' : 'corridor';
-      nodes.push({ id: id(f, i), floorId: `f${f}`, kind, x, y, roomId: kind === 'door' ? `r${f}-${i}` : null });
+      nodes.push({ id: id(f, i), floorId: `f${f}`, kind, x, y, roomId: kind === 'door' ? `r${f}-${i}` : null, label: '', facing: null });
       if (i % cols) edges.push({ id: `e${f}-${i}h`, a: id(f, i - 1), b: id(f, i), length: 4, kind: 'walk' });
       if (i >= cols) edges.push({ id: `e${f}-${i}v`, a: id(f, i - cols), b: id(f, i), length: 4, kind: 'walk' });
     }

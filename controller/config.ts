@@ -39,6 +39,8 @@ export const Config = z.strictObject({
     /** local hour (0–23) at which every display gets a full refresh against ghosting; null: never */
     fullRefreshHour: z.number().int().min(0).max(23).nullable(),
   }),
+  /** where visitors' phones reach this server (the QR codes on door signs point here); its host is also served */
+  publicUrl: z.url({ protocol: /^https?$/, message: 'an http(s) URL, e.g. https://wegweiser.example.org' }).transform((u) => u.replace(/\/+$/, '')),
   /** the site's time zone (IANA name), for local hours */
   timezone: z.string().refine((tz) => {
     try {
@@ -65,6 +67,7 @@ export function defaultConfig(): Config {
     demo: { seed: true, sims: true },
     delivery: { ackTimeoutMs: 10_000, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 60_000, mtu: 4096, fullRefreshHour: 3 },
     timezone: 'Europe/Berlin',
+    publicUrl: 'http://localhost:8080',
   };
 }
 
@@ -94,6 +97,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   };
   if (env.WEGWEISER_DATA) out.dataDir = env.WEGWEISER_DATA;
   if (env.WEGWEISER_TIMEZONE) out.timezone = env.WEGWEISER_TIMEZONE;
+  if (env.WEGWEISER_PUBLIC_URL) out.publicUrl = env.WEGWEISER_PUBLIC_URL;
   const host = env.WEGWEISER_HTTP_HOST;
   const port = num('WEGWEISER_HTTP_PORT', env.WEGWEISER_HTTP_PORT);
   set('http', { ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });

@@ -15,7 +15,7 @@ import { MqttAccess } from './gateways/mqtt/access.js';
 import { CONTROLLER_MQTT_USER } from './store/secrets.js';
 import { createLogger } from './log.js';
 import { SignService } from './signs/sign-service.js';
-import { setSignTimezone } from './signs/compose.js';
+import { setSignPublicUrl, setSignTimezone } from './signs/compose.js';
 import { demoData } from './store/demo.js';
 import { Store } from './store/store.js';
 import { SecretStore } from './store/secrets.js';
@@ -23,6 +23,7 @@ import { UserStore } from './auth/users.js';
 import { SessionStore } from './auth/sessions.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { AuditLog } from './audit/audit-log.js';
+import { Wayfinder } from './wayfinding/wayfinder.js';
 import { MoveApplier } from './store/move-applier.js';
 import { startWebServer } from '../web-admin/server.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
@@ -46,6 +47,7 @@ export interface Controller {
 export async function startController(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<Controller> {
   configureFonts();
   setSignTimezone(config.timezone);
+  setSignPublicUrl(config.publicUrl);
   const log = opts.log ?? createLogger(config.log);
   const clock = opts.clock ?? systemClock;
   const bus = new Bus(log);
@@ -105,7 +107,8 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     const moves = new MoveApplier(ctx, audit);
     await moves.start();
     stops.push(() => moves.stop());
-    const web = await startWebServer({ ctx, delivery, signs, users, sessions, limiter: new LoginLimiter(clock), audit });
+    const wayfinder = new Wayfinder(() => ctx.store.data, () => clock.now(), config.timezone);
+    const web = await startWebServer({ ctx, delivery, signs, users, sessions, limiter: new LoginLimiter(clock), audit, wayfinder });
     stops.push(() => web.close());
 
     const sims: MqttSimDisplay[] = [];

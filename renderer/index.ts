@@ -1,6 +1,7 @@
 // The renderer's public face: SignContent + panel → SVG → 1-bit frame, with warnings for anything that did not fit.
 import { contentStrings, type SignContent } from './content.js';
 import { layoutDoorSign } from './layouts/door-sign.js';
+import { layoutDirectorySign } from './layouts/directory-sign.js';
 import { describeCodePoints, missingGlyphs } from './fonts/fonts.js';
 import { rasterize } from './rasterize.js';
 import { stripControl } from './escape.js';
@@ -32,6 +33,8 @@ export function layout(content: SignContent, panel: PanelProfile): { svg: string
   switch (content.kind) {
     case 'door':
       return layoutDoorSign(content, panel);
+    case 'directory':
+      return layoutDirectorySign(content, panel);
   }
 }
 
@@ -41,7 +44,7 @@ export async function renderSign(content: SignContent, panel: PanelProfile): Pro
   return { frame, svg, warnings };
 }
 
-export type { SignContent, DoorSignContent } from './content.js';
+export type { SignContent, DoorSignContent, DirectorySignContent, Arrow } from './content.js';
 export type { Frame } from './frame.js';
 export { frameToPng, frameBytes, makeFrame, frameHash } from './frame.js';
 export { PANELS, PANEL_IDS, panelById, type PanelProfile, type PanelId } from './panels.js';

@@ -16,6 +16,7 @@ import { auditRouter } from './routes/audit.js';
 import { noticesRouter } from './routes/notices.js';
 import { directoryRouter } from './routes/directory.js';
 import { movesRouter } from './routes/moves.js';
+import { publicRouter } from './routes/public.js';
 
 const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 
@@ -24,11 +25,11 @@ const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'publ
  * rebinding (a foreign name resolving to 127.0.0.1 — refused by checking Host) and cross-site form posts
  * (refused by checking Origin on every state-changing request).
  */
-export function localOnly(): RequestHandler {
+export function localOnly(publicHost: string | null = null): RequestHandler {
   const allowedHost = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
   return (req, _res, next) => {
     const host = req.headers.host ?? '';
-    if (!allowedHost.test(host)) return next(new AppError(403, 'forbidden_host', `host "${host}" is not served`));
+    if (!allowedHost.test(host) && host.toLowerCase() !== publicHost) return next(new AppError(403, 'forbidden_host', `host "${host}" is not served`));
     const origin = req.headers.origin;
     if (req.method !== 'GET' && req.method !== 'HEAD' && origin !== undefined) {
       let originHost = '';
@@ -47,7 +48,7 @@ export function createApp(deps: WebDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(localOnly());
+  app.use(localOnly(new URL(deps.ctx.config.publicUrl).host.toLowerCase()));
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Referrer-Policy', 'no-referrer');
@@ -63,6 +64,7 @@ export function createApp(deps: WebDeps): express.Express {
   });
   app.use(authenticate(deps));
   app.use('/api/session', sessionRouter(deps));
+  app.use('/api/public', publicRouter(deps));
   app.use('/api', requireAuth());
   app.use('/api', catalogRouter(deps));
   app.use('/api/rooms', roomsRouter(deps));
@@ -73,6 +75,8 @@ export function createApp(deps: WebDeps): express.Express {
   app.use('/api/users', requireRole('admin'), usersRouter(deps));
   app.use('/api/audit', requireRole('admin'), auditRouter(deps));
   app.use('/api', (req, _res, next) => next(new AppError(404, 'not_found', `no API route ${req.method} ${req.path}`)));
+  // The visitors' page, large for a kiosk (public: no login).
+  app.get('/kiosk', (_req, res) => res.sendFile(path.join(PUBLIC_DIR, 'find.html')));
   app.use(express.static(PUBLIC_DIR, { extensions: ['html'], maxAge: 0 }));
   app.use(errorHandler(deps.ctx.log));
   return app;

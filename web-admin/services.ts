@@ -6,6 +6,7 @@ import type { UserStore } from '../controller/auth/users.js';
 import type { SessionStore } from '../controller/auth/sessions.js';
 import type { LoginLimiter } from '../controller/auth/login-limiter.js';
 import type { AuditLog } from '../controller/audit/audit-log.js';
+import type { Wayfinder } from '../controller/wayfinding/wayfinder.js';
 
 export interface WebDeps {
   ctx: AppContext;
@@ -15,4 +16,5 @@ export interface WebDeps {
   sessions: SessionStore;
   limiter: LoginLimiter;
   audit: AuditLog;
+  wayfinder: Wayfinder;
 }

@@ -4,6 +4,9 @@
 import { z } from 'zod';
 import { PANEL_IDS } from '../../renderer/panels.js';
 import { Slot } from './hours.js';
+import { Id } from './ids.js';
+import { FloorPlan, Closure } from './building.js';
+import { WalkGraph, checkGraph } from '../wayfinding/graph.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -20,10 +23,17 @@ export const LIMITS = {
   listItems: 40,
 } as const;
 
-export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an id: letters, digits, . _ - (max 64)');
+export { Id };
 
 export const Building = z.strictObject({ id: Id, name: z.string().min(1), address: z.string() });
-export const Floor = z.strictObject({ id: Id, buildingId: Id, level: z.number().int(), name: z.string().min(1) });
+export const Floor = z.strictObject({
+  id: Id,
+  buildingId: Id,
+  level: z.number().int(),
+  name: z.string().min(1),
+  /** English name; empty: derived from the level ("2nd floor") */
+  nameEn: z.string().default(''),
+});
 export const Unit = z.strictObject({ id: Id, name: z.string().min(1), nameEn: z.string() });
 export const Absence = z.strictObject({
   /** ISO; null: already */
@@ -105,6 +115,8 @@ export const Display = z.strictObject({
   roomId: Id.nullable(),
   /** battery displays sleep and check in every so many seconds; null: always listening (mains powered) */
   checkInSeconds: z.number().int().min(10).max(86_400).nullable().default(null),
+  /** where the display hangs (a walk-graph node): a display without a room there is a directory sign */
+  nodeId: Id.nullable().default(null),
 });
 
 export const Data = z
@@ -119,6 +131,12 @@ export const Data = z
     displays: z.array(Display),
     bulkNotices: z.array(BulkNotice).default([]),
     moves: z.array(Move).default([]),
+    /** per floor: outline, rooms and corridors, for drawing routes (metres) */
+    plans: z.array(FloorPlan).default([]),
+    /** where visitors can walk: empty until the building is mapped (then wayfinding is off) */
+    graph: WalkGraph.default({ nodes: [], edges: [] }),
+    /** nodes and edges out of use right now (a lift out of order) */
+    closures: z.array(Closure).default([]),
   })
   .superRefine((d, ctx) => {
     // Referential integrity and unique ids: a file that passes is one every module can trust.
@@ -167,6 +185,26 @@ export const Data = z
       if (n.scope.kind === 'unit') ref(sets.units.has(n.scope.id), ['bulkNotices', i, 'scope', 'id'], 'unit', n.scope.id);
       if (n.redirectRoomId) ref(sets.rooms.has(n.redirectRoomId), ['bulkNotices', i, 'redirectRoomId'], 'room', n.redirectRoomId);
     });
+    d.plans.forEach((p, i) => {
+      ref(sets.floors.has(p.floorId), ['plans', i, 'floorId'], 'floor', p.floorId);
+      p.areas.forEach((a, j) => a.roomId && ref(sets.rooms.has(a.roomId), ['plans', i, 'areas', j, 'roomId'], 'room', a.roomId));
+    });
+    if (d.graph.nodes.length) {
+      d.graph.nodes.forEach((n, i) => ref(sets.floors.has(n.floorId), ['graph', 'nodes', i, 'floorId'], 'floor', n.floorId));
+      const numbers = new Map(d.rooms.map((r) => [r.id, r.number]));
+      for (const issue of checkGraph(d.graph, numbers)) ctx.addIssue({ code: 'custom', path: ['graph', ...issue.path.split('.').map((x) => (/^\d+$/.test(x) ? Number(x) : x))], message: issue.message });
+      const withDoor = new Set(d.graph.nodes.filter((n) => n.kind === 'door').map((n) => n.roomId));
+      d.rooms.forEach((r, i) => {
+        if (!withDoor.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rooms', i], message: `room ${r.number} has no door in the walk graph` });
+      });
+      const nodes = new Set(d.graph.nodes.map((n) => n.id));
+      d.displays.forEach((x, i) => x.nodeId && ref(nodes.has(x.nodeId), ['displays', i, 'nodeId'], 'walk-graph node', x.nodeId));
+      const places = new Set([...nodes, ...d.graph.edges.map((e) => e.id)]);
+      d.closures.forEach((c, i) => ref(places.has(c.id), ['closures', i, 'id'], 'node or edge', c.id));
+    } else {
+      d.displays.forEach((x, i) => x.nodeId && ref(false, ['displays', i, 'nodeId'], 'walk-graph node', x.nodeId));
+      d.closures.forEach((c, i) => ref(false, ['closures', i, 'id'], 'node or edge', c.id));
+    }
   });
 
 export type Building = z.infer<typeof Building>;
@@ -180,8 +218,10 @@ export type Room = z.infer<typeof Room>;
 export type Display = z.infer<typeof Display>;
 export type BulkNotice = z.infer<typeof BulkNotice>;
 export type Move = z.infer<typeof Move>;
+export type { FloorPlan, Closure } from './building.js';
+export type { WalkGraph, WalkNode, WalkEdge } from '../wayfinding/graph.js';
 export type Data = z.infer<typeof Data>;
 
 export function emptyData(): Data {
-  return { schemaVersion: SCHEMA_VERSION, buildings: [], floors: [], units: [], people: [], services: [], rooms: [], displays: [], bulkNotices: [], moves: [] };
+  return { schemaVersion: SCHEMA_VERSION, buildings: [], floors: [], units: [], people: [], services: [], rooms: [], displays: [], bulkNotices: [], moves: [], plans: [], graph: { nodes: [], edges: [] }, closures: [] };
 }

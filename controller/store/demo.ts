@@ -2,6 +2,7 @@
 // Seeded on the first start with an empty data directory so a newcomer sees the whole system working at once.
 import { SCHEMA_VERSION, type Data, type Room } from '../domain/model.js';
 import type { Slot } from '../domain/hours.js';
+import { demoGraph, demoPlans } from './demo-building.js';
 
 const NOW = '2026-01-05T07:00:00.000Z';
 
@@ -131,9 +132,9 @@ export function demoData(): Data {
     schemaVersion: SCHEMA_VERSION,
     buildings: [{ id: 'b-techrathaus', name: 'Technisches Rathaus', address: 'Prager Straße 118, 04317 Leipzig' }],
     floors: [
-      { id: 'f-0', buildingId: 'b-techrathaus', level: 0, name: 'Erdgeschoss' },
-      { id: 'f-1', buildingId: 'b-techrathaus', level: 1, name: '1. Obergeschoss' },
-      { id: 'f-2', buildingId: 'b-techrathaus', level: 2, name: '2. Obergeschoss' },
+      { id: 'f-0', buildingId: 'b-techrathaus', level: 0, name: 'Erdgeschoss', nameEn: 'Ground floor' },
+      { id: 'f-1', buildingId: 'b-techrathaus', level: 1, name: '1. Obergeschoss', nameEn: '1st floor' },
+      { id: 'f-2', buildingId: 'b-techrathaus', level: 2, name: '2. Obergeschoss', nameEn: '2nd floor' },
     ],
     units,
     people: people.map(([id, name, title, unitId]) => ({ id, name, title, unitId, absence: null, version: 1 })),
@@ -142,12 +143,20 @@ export function demoData(): Data {
     moves: [],
     rooms: roomRecords,
     // The 2nd floor's displays run on batteries: they sleep and check in every minute (the rest are mains-powered).
-    displays: roomRecords.map((r) => ({
-      id: `ds-${r.number.replace('.', '-')}`,
-      // Counter 3's sign is a black/white/red panel: its notice shows in red.
-      panel: r.id === 'r-0.05' ? ('epd-7in5-bwr' as const) : ('epd-7in5-bw' as const),
-      roomId: r.id,
-      checkInSeconds: r.floorId === 'f-2' ? 60 : null,
-    })),
+    displays: [
+      ...roomRecords.map((r) => ({
+        id: `ds-${r.number.replace('.', '-')}`,
+        // Counter 3's sign is a black/white/red panel: its notice shows in red.
+        panel: r.id === 'r-0.05' ? ('epd-7in5-bwr' as const) : ('epd-7in5-bw' as const),
+        roomId: r.id,
+        checkInSeconds: r.floorId === 'f-2' ? 60 : null,
+        nodeId: null,
+      })),
+      // A directory sign in every lift lobby: this floor's services and where they are.
+      ...[0, 1, 2].map((level) => ({ id: `dir-${level}`, panel: 'epd-7in5-bw' as const, roomId: null, checkInSeconds: null, nodeId: `sign-${level}` })),
+    ],
+    plans: demoPlans(),
+    graph: demoGraph(),
+    closures: [],
   };
 }

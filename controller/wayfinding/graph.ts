@@ -3,7 +3,7 @@
 // edges carry a length in metres and what kind of way they are. Validated like the rest of the data: every
 // reference exists, nothing dangles, and every room's door can be reached from an entrance.
 import { z } from 'zod';
-import { Id } from '../domain/model.js';
+import { Id } from '../domain/ids.js';
 
 export const NodeKind = z.enum(['door', 'corridor', 'stairs', 'lift', 'ramp', 'entrance', 'kiosk', 'sign']);
 export const EdgeKind = z.enum(['walk', 'stairs', 'lift', 'ramp']);
@@ -17,6 +17,10 @@ export const WalkNode = z.strictObject({
   y: z.number(),
   /** for a door: the room it opens */
   roomId: Id.nullable().default(null),
+  /** what a kiosk or sign is called where it stands ("Infoterminal Foyer") */
+  label: z.string().max(80).default(''),
+  /** for kiosks and signs: the way a visitor reading it faces, degrees clockwise from plan north (up) */
+  facing: z.number().min(0).lt(360).nullable().default(null),
 });
 
 export const WalkEdge = z.strictObject({
@@ -40,17 +44,17 @@ export interface GraphIssue {
 }
 
 /**
- * Structural checks: unique ids, edges between existing nodes, no node without an edge, doors naming known rooms,
- * and every door reachable from some entrance (ignoring closures).
+ * Structural checks: unique ids, edges between existing nodes, no node without an edge, doors naming known rooms
+ * (`rooms`: id → number, for messages), and every door reachable from some entrance (ignoring closures).
  */
-export function checkGraph(g: WalkGraph, roomIds: ReadonlySet<string>): GraphIssue[] {
+export function checkGraph(g: WalkGraph, rooms: ReadonlyMap<string, string>): GraphIssue[] {
   const issues: GraphIssue[] = [];
   const nodes = new Map<string, WalkNode>();
   g.nodes.forEach((n, i) => {
     if (nodes.has(n.id)) issues.push({ path: `nodes.${i}.id`, message: `duplicate node "${n.id}"` });
     nodes.set(n.id, n);
     if (n.kind === 'door' && !n.roomId) issues.push({ path: `nodes.${i}.roomId`, message: `door "${n.id}" names no room` });
-    if (n.roomId && !roomIds.has(n.roomId)) issues.push({ path: `nodes.${i}.roomId`, message: `unknown room "${n.roomId}"` });
+    if (n.roomId && !rooms.has(n.roomId)) issues.push({ path: `nodes.${i}.roomId`, message: `unknown room "${n.roomId}"` });
   });
   const degree = new Map<string, number>();
   const edgeIds = new Set<string>();
@@ -78,7 +82,7 @@ export function checkGraph(g: WalkGraph, roomIds: ReadonlySet<string>): GraphIss
     const index = new GraphIndex(g);
     const reached = index.reachable(entrances, { stepFree: false, closed: new Set() });
     g.nodes.forEach((n, i) => {
-      if (n.kind === 'door' && !reached.has(n.id)) issues.push({ path: `nodes.${i}`, message: `room "${n.roomId}" cannot be reached from an entrance` });
+      if (n.kind === 'door' && !reached.has(n.id)) issues.push({ path: `nodes.${i}`, message: `room ${rooms.get(n.roomId ?? '') ?? n.roomId} cannot be reached from an entrance` });
     });
   }
   return issues;

@@ -5,6 +5,7 @@ import type { PanelProfile } from '../panels.js';
 import { singleLine } from '../escape.js';
 import { fitBlocks, type Block, type FitResult } from '../text-fit.js';
 import { placedLines, rect, svgDocument } from './svg.js';
+import { qrModules, qrSvg } from './qr.js';
 
 export interface LayoutResult {
   svg: string;
@@ -55,6 +56,18 @@ export function layoutDoorSign(c: DoorSignContent, panel: PanelProfile): LayoutR
     body.push(...placedLines(W - M, Math.round((headerH - fit.height) / 2), fit.lines, '#fff', 'end'));
   }
 
+  // QR code (bottom right): opens the visitors' page with the route starting at this door.
+  let qr: { left: number; top: number } | null = null;
+  if (c.qr) {
+    const module = Math.max(3, Math.floor(124 / (qrModules(c.qr) + 4)));
+    const size = (qrModules(c.qr) + 4) * module;
+    const left = W - M - size + 2 * module;
+    const top = H - size;
+    body.push(qrSvg(c.qr, left, top, module).svg);
+    qr = { left, top };
+  }
+  const fullW = (qr ? qr.left - 12 : W - M) - M;
+
   // Footer: office hours.
   let bottom = H - M / 2;
   const hours = singleLine(c.officeHours);
@@ -64,12 +77,12 @@ export function layoutDoorSign(c: DoorSignContent, panel: PanelProfile): LayoutR
         { text: 'Sprechzeiten · Office hours', scale: 0.7, weight: 'bold', maxLines: 1, gapAfter: 0.1 },
         { text: hours, scale: 1, weight: 'regular', maxLines: 2, gapAfter: 0 },
       ],
-      { width: W - 2 * M, height: Math.round(H * 0.17) },
+      { width: fullW, height: Math.round(H * 0.17) },
       { max: 24, min: 14 },
     );
     report(warnings, 'office hours', fit);
     const top = bottom - fit.height;
-    body.push(rect(M, Math.round(top - 10), W - 2 * M, 2, '#000'));
+    body.push(rect(M, Math.round(top - 10), fullW, 2, '#000'));
     body.push(...placedLines(M, Math.round(top), fit.lines, '#000'));
     bottom = Math.round(top - 18);
   }
@@ -89,18 +102,20 @@ export function layoutDoorSign(c: DoorSignContent, panel: PanelProfile): LayoutR
     }
     const pad = 14;
     const maxH = Math.round((bottom - bodyTop) * 0.62);
-    const fit = fitBlocks(blocks, { width: W - 2 * M - 2 * pad, height: maxH - 2 * pad }, { max: 34, min: 16 });
+    const fit = fitBlocks(blocks, { width: fullW - 2 * pad, height: maxH - 2 * pad }, { max: 34, min: 16 });
     report(warnings, 'notice', fit);
     const boxH = Math.ceil(fit.height + 2 * pad);
     const top = bottom - boxH;
     // On a black/white/red panel the notice stands out in red.
-    body.push(rect(M, top, W - 2 * M, boxH, panel.colors === 'bwr' ? '#f00' : '#000'));
+    body.push(rect(M, top, fullW, boxH, panel.colors === 'bwr' ? '#f00' : '#000'));
     body.push(...placedLines(M + pad, top + pad, fit.lines, '#fff'));
     bottom = top - 14;
   }
 
   // Body columns: occupants (left), services (right).
   const colH = bottom - bodyTop;
+  // The services column ends above the QR code.
+  const rightColH = qr ? Math.min(colH, qr.top - 12 - bodyTop) : colH;
   const leftW = Math.round((W - 2 * M) * 0.52);
   const rightX = M + leftW + 24;
   const rightW = W - M - rightX;
@@ -140,9 +155,9 @@ export function layoutDoorSign(c: DoorSignContent, panel: PanelProfile): LayoutR
         }
         return blocks;
       };
-      const sf = fitFirst([services(true), services(false)], { width: rightW, height: colH }, { max: 24, min: 16 }, more);
+      const sf = fitFirst([services(true), services(false)], { width: rightW, height: rightColH }, { max: 24, min: 16 }, more);
       report(warnings, 'services', sf);
-      body.push(rect(rightX - 14, bodyTop, 2, Math.round(Math.min(colH, sf.height)), '#000'));
+      body.push(rect(rightX - 14, bodyTop, 2, Math.round(Math.min(rightColH, sf.height)), '#000'));
       body.push(...placedLines(rightX, bodyTop, sf.lines, '#000'));
     }
   } else {

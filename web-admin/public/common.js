@@ -6,6 +6,7 @@ const NAV = [
   ['/notices', 'Hinweise · Notices'],
   ['/displays', 'Anzeigen · Displays'],
   ['/admin', 'Verwaltung · Admin'],
+  ['/find', 'Besucher · Visitors'],
   ['/api/openapi.json', 'API'],
 ];
 

@@ -1,0 +1,134 @@
+// The visitors' API: no login. Search, routes, and floor plans (SVG and PNG) for the kiosk and phone pages.
+// Read-only and computed from the current state; every query parameter is validated (400 naming it).
+import { Router, type Response } from 'express';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { Id } from '../../controller/domain/model.js';
+import { AppError, invalid } from '../../controller/errors.js';
+import { WayfindingError, type RoutePlan } from '../../controller/wayfinding/wayfinder.js';
+import { planSvg, type PlanRoute } from '../../controller/wayfinding/plan-svg.js';
+import type { WebDeps } from '../services.js';
+
+const flag = z
+  .enum(['1', '0', 'true', 'false'], { message: 'expected 1 or 0' })
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+export const SearchQuery = z.strictObject({
+  q: z.string({ message: 'type a service, a name or a room number' }).trim().min(1, 'type a service, a name or a room number').max(200, 'at most 200 characters'),
+  from: Id.optional(),
+  stepFree: flag,
+});
+
+export const RouteQuery = z.strictObject({
+  to: Id,
+  from: Id.optional(),
+  stepFree: flag,
+});
+
+export const PlanQuery = z.strictObject({
+  to: Id.optional(),
+  from: Id.optional(),
+  stepFree: flag,
+  lang: z.enum(['de', 'en']).optional().default('de'),
+});
+
+function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
+  // Repeated parameters arrive as arrays: one value each is expected.
+  const flat = Object.fromEntries(Object.entries(query as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v.at(-1) : v]));
+  const r = schema.safeParse(flat);
+  if (r.success) return r.data;
+  throw invalid(
+    r.error.issues.map((i) =>
+      i.code === 'unrecognized_keys' ? { field: i.keys.join(', '), message: 'unknown parameter' } : { field: i.path.join('.') || '(query)', message: i.message },
+    ),
+  );
+}
+
+function rethrow(err: unknown): never {
+  if (err instanceof WayfindingError) {
+    if (err.status === 400) throw invalid([{ field: err.field, message: err.message }]);
+    throw new AppError(err.status, err.status === 404 ? 'not_found' : 'unavailable', err.message, [{ field: err.field, message: err.message }]);
+  }
+  throw err;
+}
+
+function planRoute(plan: RoutePlan | null, floorId: string): PlanRoute | null {
+  if (!plan?.ok) return null;
+  const i = plan.floors.findIndex((f) => f.floorId === floorId);
+  if (i < 0) return null;
+  const f = plan.floors[i] as { points: [number, number][] };
+  return { points: f.points, startsHere: i === 0, endsHere: i === plan.floors.length - 1 };
+}
+
+function noStore(res: Response): void {
+  res.set('Cache-Control', 'no-store');
+}
+
+export function publicRouter({ wayfinder }: WebDeps): Router {
+  const r = Router();
+
+  /** Floors with plans, and the places a route can start from (kiosks, signs, doors). */
+  r.get('/building', (_req, res) => {
+    noStore(res);
+    try {
+      const data = wayfinder.snapshot();
+      const withPlan = new Set(data.plans.map((p) => p.floorId));
+      res.json({
+        enabled: wayfinder.enabled,
+        floors: [...data.floors].sort((a, b) => a.level - b.level).map((f) => ({ id: f.id, level: f.level, name: f.name, nameEn: f.nameEn, plan: withPlan.has(f.id) })),
+        places: wayfinder.enabled ? wayfinder.places() : [],
+        start: wayfinder.enabled ? wayfinder.start(undefined) : null,
+      });
+    } catch (err) {
+      rethrow(err);
+    }
+  });
+
+  r.get('/search', (req, res) => {
+    noStore(res);
+    const q = parseQuery(SearchQuery, req.query);
+    try {
+      res.json(wayfinder.search(q.q, { ...(q.from ? { from: q.from } : {}), stepFree: q.stepFree }));
+    } catch (err) {
+      rethrow(err);
+    }
+  });
+
+  r.get('/route', (req, res) => {
+    noStore(res);
+    const q = parseQuery(RouteQuery, req.query);
+    try {
+      const plan = wayfinder.route(q.from, q.to, q.stepFree);
+      res.json(plan);
+    } catch (err) {
+      rethrow(err);
+    }
+  });
+
+  const plan = (format: 'svg' | 'png') => async (req: import('express').Request, res: Response) => {
+    noStore(res);
+    const floorId = Id.safeParse(req.params.floorId);
+    if (!floorId.success) throw invalid([{ field: 'floorId', message: floorId.error.issues[0]?.message ?? 'invalid' }]);
+    const q = parseQuery(PlanQuery, req.query);
+    const data = wayfinder.snapshot();
+    if (!data.plans.some((p) => p.floorId === floorId.data)) throw new AppError(404, 'not_found', `no plan for floor "${floorId.data}"`, [{ field: 'floorId', message: 'no plan for this floor' }]);
+    let route: RoutePlan | null = null;
+    try {
+      if (q.to) route = wayfinder.route(q.from, q.to, q.stepFree);
+    } catch (err) {
+      rethrow(err);
+    }
+    const svg = planSvg(data, floorId.data, { lang: q.lang, route: planRoute(route, floorId.data), highlightRoomId: q.to ?? null });
+    if (format === 'svg') {
+      // Shown through <img>: scripts in an SVG image never run; the CSP forbids them anyway.
+      res.type('image/svg+xml').set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").send(svg);
+      return;
+    }
+    const png = await sharp(Buffer.from(svg)).png({ compressionLevel: 9, palette: true }).toBuffer();
+    res.type('image/png').set('Content-Disposition', `inline; filename="plan-${floorId.data}.png"`).send(png);
+  };
+  r.get('/plan/:floorId.svg', plan('svg'));
+  r.get('/plan/:floorId.png', plan('png'));
+  return r;
+}
