@@ -4,7 +4,7 @@ import type { DisplayStatus } from './delivery/status.js';
 
 export interface BusEvents {
   /** stored data changed; `entity`/`id` say what, for listeners that care */
-  'store.changed': { entity: 'room' | 'person' | 'service' | 'unit' | 'display' | 'notice'; id: string };
+  'store.changed': { entity: 'room' | 'person' | 'service' | 'unit' | 'display' | 'notice' | 'building'; id: string };
   /** a display got a new desired frame (preview changed) */
   'display.desired': { displayId: string; hash: string; warnings: string[] };
   /** anything in a display's delivery status changed */

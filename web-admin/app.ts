@@ -17,6 +17,7 @@ import { noticesRouter } from './routes/notices.js';
 import { directoryRouter } from './routes/directory.js';
 import { movesRouter } from './routes/moves.js';
 import { publicRouter } from './routes/public.js';
+import { buildingRouter } from './routes/building.js';
 
 const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 
@@ -55,6 +56,8 @@ export function createApp(deps: WebDeps): express.Express {
     res.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
     next();
   });
+  // A building's walk graph and plans can be large; everything else is small.
+  app.use('/api/building', express.json({ limit: '8mb', strict: true }));
   app.use('/api', express.json({ limit: '64kb', strict: true }));
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());
@@ -72,6 +75,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use('/api/notices', noticesRouter(deps));
   app.use('/api', directoryRouter(deps));
   app.use('/api/moves', movesRouter(deps));
+  app.use('/api/building', buildingRouter(deps));
   app.use('/api/users', requireRole('admin'), usersRouter(deps));
   app.use('/api/audit', requireRole('admin'), auditRouter(deps));
   app.use('/api', (req, _res, next) => next(new AppError(404, 'not_found', `no API route ${req.method} ${req.path}`)));

@@ -8,6 +8,8 @@ import { NewNotice } from './routes/notices.js';
 import { PersonBody, PersonPatch, ServiceBody, ServicePatch } from './routes/directory.js';
 import { NewMove } from './routes/moves.js';
 import { BulkNotice, Move } from '../controller/domain/model.js';
+import { BuildingBody, NewClosure } from './routes/building.js';
+import { SearchQuery, RouteQuery, PlanQuery } from './routes/public.js';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output') => z.toJSONSchema(s, { target: 'openapi-3.0', io, unrepresentable: 'any' });
 
@@ -30,6 +32,11 @@ const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref
 const list = (ref: string) => ({ content: { 'application/json': { schema: { type: 'array', items: { $ref: `#/components/schemas/${ref}` } } } } });
 const err = (description: string) => ({ description, ...json('Error') });
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
+/** Query parameters from a zod object schema. */
+function queryParams(s: z.ZodObject): object[] {
+  return Object.entries(s.shape).map(([name, field]) => ({ name, in: 'query', required: !(field as z.ZodType).safeParse(undefined).success, schema: schema(field as z.ZodType, 'input') }));
+}
 
 export function openApiDocument(): object {
   return {
@@ -74,6 +81,17 @@ export function openApiDocument(): object {
         get: { summary: 'Planned moves', responses: { 200: { description: 'moves', ...list('Move') } } },
         post: { summary: 'Plan a move: a person changes rooms at a moment', requestBody: { required: true, ...json('NewMove') }, responses: { 201: { description: 'planned' }, 400: err('invalid'), 403: err('another unit') } },
       },
+      '/api/building': {
+        get: { summary: 'Plans, walk graph and closures', responses: { 200: { description: '{ plans, graph, closures }' } } },
+        put: { summary: 'Replace the walk graph (and plans) — admin; refused, naming the room, if a room could no longer be reached from an entrance', requestBody: { required: true, ...json('Building') }, responses: { 200: { description: 'stored' }, 400: err('invalid, or a room cut off'), 403: err('not an admin') } },
+      },
+      '/api/building/closures': { post: { summary: 'Close a node or edge (a lift out of order): routes avoid it at once', requestBody: { required: true, ...json('NewClosure') }, responses: { 201: { description: 'closed' }, 400: err('unknown place'), 409: err('already closed') } } },
+      '/api/building/closures/{id}': { delete: { summary: 'Reopen a closed place', parameters: [idParam], responses: { 204: { description: 'reopened' }, 404: err('not closed') } } },
+      '/api/public/building': { get: { summary: 'Visitors (no login): floors, start places (kiosks, signs, doors), the default start', security: [], responses: { 200: { description: '{ enabled, floors, places, start }' } } } },
+      '/api/public/search': { get: { summary: 'Visitors (no login): search services (DE/EN, synonyms, typos), people, room numbers; each hit resolved to where to go now', security: [], parameters: queryParams(SearchQuery), responses: { 200: { description: '{ from, hits }' }, 400: err('empty or over-long query, unknown start') } } },
+      '/api/public/route': { get: { summary: 'Visitors (no login): the way from a place to a room, with directions in German and English', security: [], parameters: queryParams(RouteQuery), responses: { 200: { description: 'a route, or { ok: false, reason: unreachable | unreachable-step-free, message }' }, 400: err('invalid'), 404: err('unknown room') } } },
+      '/api/public/plan/{floorId}.svg': { get: { summary: 'Visitors (no login): a floor plan with the route drawn (SVG)', security: [], parameters: [{ name: 'floorId', in: 'path', required: true, schema: { type: 'string' } }, ...queryParams(PlanQuery)], responses: { 200: { description: 'SVG', content: { 'image/svg+xml': { schema: { type: 'string' } } } }, 404: err('no plan for this floor') } } },
+      '/api/public/plan/{floorId}.png': { get: { summary: 'Visitors (no login): the same plan as PNG', security: [], parameters: [{ name: 'floorId', in: 'path', required: true, schema: { type: 'string' } }, ...queryParams(PlanQuery)], responses: { 200: { description: 'PNG', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } }, 404: err('no plan for this floor') } } },
       '/api/moves/{id}': { delete: { summary: 'Cancel a planned move', parameters: [idParam], responses: { 204: { description: 'cancelled' } } } },
       '/api/rooms/{id}/preview': { post: { summary: 'The sign as it would look with these (unsaved) changes, as PNG; nothing is stored', parameters: [idParam], requestBody: { required: true, ...json('RoomPatch') }, responses: { 200: { description: 'PNG; X-Frame-Hash header', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } }, 400: err('invalid') } } },
       '/api/floors': { get: { summary: 'Floors, lowest first', responses: { 200: { description: 'floors', ...list('Floor') } } } },
@@ -144,6 +162,8 @@ export function openApiDocument(): object {
         ServicePatch: schema(ServicePatch, 'input'),
         NewMove: schema(NewMove, 'input'),
         Move: schema(Move),
+        Building: schema(BuildingBody, 'input'),
+        NewClosure: schema(NewClosure, 'input'),
         DisplayStatus: {
           type: 'object',
           description: 'see controller/delivery/status.ts',

@@ -12,7 +12,7 @@ import { occupantsAt } from '../signs/compose.js';
 type BusEntity = BusEvents['store.changed']['entity'];
 import type { Clock } from '../clock.js';
 import { AppError, conflict, invalid, notFound, type FieldIssue } from '../errors.js';
-import { Data, type BulkNotice, type Move, type Room, type Person, type Service, type Unit, type Floor, type Display, type Notice } from '../domain/model.js';
+import { Data, type Closure, type FloorPlan, type WalkGraph, type BulkNotice, type Move, type Room, type Person, type Service, type Unit, type Floor, type Display, type Notice } from '../domain/model.js';
 
 export const DATA_FILE = 'wegweiser.json';
 
@@ -302,6 +302,31 @@ export class Store {
 
   bulkNotices(): readonly BulkNotice[] {
     return this.db.data.bulkNotices;
+  }
+
+  /** Replaces the walk graph (and the plans, when given): validated as a whole, closures of removed places dropped. */
+  async setBuilding(graph: WalkGraph, plans?: FloorPlan[]): Promise<void> {
+    await this.commit('building', 'graph', (d) => {
+      d.graph = graph;
+      if (plans) d.plans = plans;
+      const places = new Set([...graph.nodes.map((n) => n.id), ...graph.edges.map((e) => e.id)]);
+      d.closures = d.closures.filter((c) => places.has(c.id));
+    });
+  }
+
+  async addClosure(c: Closure): Promise<Closure> {
+    if (this.db.data.closures.some((x) => x.id === c.id)) throw conflict(`"${c.id}" is already closed`);
+    await this.commit('building', c.id, (d) => void d.closures.push(c));
+    return c;
+  }
+
+  async removeClosure(id: string): Promise<Closure> {
+    const c = this.db.data.closures.find((x) => x.id === id);
+    if (!c) throw notFound('closure', id);
+    await this.commit('building', id, (d) => {
+      d.closures = d.closures.filter((x) => x.id !== id);
+    });
+    return c;
   }
 
   /** Adds a bulk notice (references checked by the schema); on disk before it resolves. Ended ones are dropped. */

@@ -59,11 +59,9 @@ export function planSvg(data: Readonly<Data>, floorId: string, opts: PlanOptions
     const cy = Y((Math.min(...ys) + Math.max(...ys)) / 2);
     const room = a.roomId ? rooms.get(a.roomId) : undefined;
     const label = room ? room.number : a.label;
-    if (label && a.kind !== 'corridor') {
-      out.push(`<text x="${cx}" y="${n(cy + 6)}" text-anchor="middle" font-size="${room ? 17 : 13}" font-weight="${room ? 'bold' : 'normal'}" fill="#222">${escapeXml(label)}</text>`);
-    } else if (label) {
-      out.push(`<text x="${cx}" y="${n(cy + 5)}" text-anchor="middle" font-size="13" fill="#445">${escapeXml(label)}</text>`);
-    }
+    if (room) out.push(`<text x="${cx}" y="${n(cy + 6)}" text-anchor="middle" font-size="17" font-weight="bold" fill="#222">${escapeXml(label)}</text>`);
+    // Other labels (Treppe, Aufzug, WC, Foyer) sit at the top of their area, clear of the route's markers.
+    else if (label) out.push(`<text x="${cx}" y="${n(Y(Math.min(...ys)) + 17)}" text-anchor="middle" font-size="13" fill="#333">${escapeXml(label)}</text>`);
   }
   // Closed places (a lift out of order): a cross over the node.
   const closed = new Set(data.closures.map((c) => c.id));
@@ -84,8 +82,8 @@ export function planSvg(data: Readonly<Data>, floorId: string, opts: PlanOptions
     out.push(`<text x="${X(sx)}" y="${n(Y(sy) - 17)}" text-anchor="middle" font-size="15" font-weight="bold" fill="#1565c0" stroke="#fff" stroke-width="4" paint-order="stroke">${escapeXml(start)}</text>`);
     out.push(`<circle cx="${X(ex)}" cy="${Y(ey)}" r="11" fill="#c62828" stroke="#fff" stroke-width="3"/>`);
     if (!r.endsHere) {
-      const on = opts.lang === 'de' ? 'weiter mit Aufzug/Treppe' : 'continue by lift/stairs';
-      out.push(`<text x="${X(ex)}" y="${n(Y(ey) - 17)}" text-anchor="middle" font-size="15" font-weight="bold" fill="#c62828" stroke="#fff" stroke-width="4" paint-order="stroke">${escapeXml(on)}</text>`);
+      const on = opts.lang === 'de' ? 'weiter' : 'go on';
+      out.push(`<text x="${X(ex)}" y="${n(Y(ey) + 30)}" text-anchor="middle" font-size="15" font-weight="bold" fill="#c62828" stroke="#fff" stroke-width="4" paint-order="stroke">${escapeXml(on)}</text>`);
     }
   }
   out.push('</svg>');

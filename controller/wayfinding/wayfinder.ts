@@ -275,7 +275,9 @@ export class Wayfinder {
       if (lastFloor?.floorId === n.floorId) lastFloor.points.push([n.x, n.y]);
       else floors.push({ floorId: n.floorId, points: [[n.x, n.y]] });
     }
-    return { ok: true, from, to, metres: Math.round(r.length), stepFree, directions: dirs, floors, nodes: r.nodes };
+    // Floors only ridden through (one point: the lift passing) are not drawn.
+    const walked = floors.filter((f, i) => f.points.length > 1 || i === 0 || i === floors.length - 1);
+    return { ok: true, from, to, metres: Math.round(r.length), stepFree, directions: dirs, floors: walked, nodes: r.nodes };
   }
 
   /** The data the last query used (for drawing plans consistently with it). */
