@@ -7,6 +7,7 @@ import { configureFonts } from '../renderer/fonts/fonts.js';
 import { benchRender, printRender } from './render.js';
 import { benchBytes, printBytes } from './bytes.js';
 import { benchRoute, printRoute } from './route.js';
+import { benchSearch, printSearch } from './search.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
 const iterations = values.quick ? 15 : 60;
@@ -23,4 +24,5 @@ const out: string[] = [
 if (!values.only || values.only === 'render') out.push(...printRender(await benchRender({ iterations, chromium })), '');
 if (!values.only || values.only === 'bytes') out.push(...printBytes(await benchBytes()), '');
 if (!values.only || values.only === 'route') out.push(...printRoute(benchRoute(values.quick ? 300 : 2000)), '');
+if (!values.only || values.only === 'search') out.push(...printSearch(benchSearch(values.quick ? 10 : 40)), '');
 process.stdout.write(out.join('\n') + '\n');

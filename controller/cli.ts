@@ -37,6 +37,8 @@ start options:
   --no-demo             start with an empty building instead of the demo (env WEGWEISER_DEMO_SEED=false)
   --log-level LEVEL     trace|debug|info|warn|error (env WEGWEISER_LOG_LEVEL, default info)
   --log-format FORMAT   json|pretty|auto (env WEGWEISER_LOG_FORMAT, default auto: pretty on a terminal)
+  --public-url URL      where visitors' phones reach this server; door-sign QR codes point there
+                        (env WEGWEISER_PUBLIC_URL, default http://localhost:8080)
 
 render options:
   --data DIR            data directory (default ./data)
@@ -114,6 +116,7 @@ async function cmdStart(argv: string[]): Promise<void> {
       'no-demo': { type: 'boolean' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
+      'public-url': { type: 'string' },
     },
     strict: true,
   });
@@ -121,6 +124,7 @@ async function cmdStart(argv: string[]): Promise<void> {
   const mqttPort = int('--mqtt-port', values['mqtt-port']);
   const flags: ConfigInput = {
     ...(values.data ? { dataDir: values.data } : {}),
+    ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
     http: { ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port } : {}) },
     mqtt: { ...(values['mqtt-url'] ? { url: values['mqtt-url'] } : {}), ...(mqttPort !== undefined ? { embeddedPort: mqttPort } : {}) },
     log: {

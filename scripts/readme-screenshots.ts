@@ -35,10 +35,21 @@ try {
   await page.waitForFunction(() => document.querySelector('#display-status')?.textContent?.includes('bestätigt'));
   await page.waitForFunction(() => (document.querySelector('#preview') as HTMLImageElement).naturalWidth > 0);
   await page.screenshot({ path: `${OUT}/admin-room-editor.png` });
+  // The visitors' page: a search from the QR code on room 2.14's door.
+  const visitor = await browser.newPage({ viewport: { width: 1100, height: 1200 } });
+  await visitor.goto(`${ctl.httpUrl}/find?from=d-2.14&lang=de`);
+  await visitor.waitForSelector('body[data-ready="true"]');
+  await visitor.getByLabel('Leistung, Name oder Zimmernummer').fill('Kasse');
+  await visitor.getByRole('button', { name: 'Suchen' }).click();
+  await visitor.locator('#results .hit').first().click();
+  await visitor.waitForFunction(() => [...document.querySelectorAll('#plans img')].length > 0 && [...document.querySelectorAll('#plans img')].every((i) => (i as HTMLImageElement).naturalWidth > 0));
+  await visitor.screenshot({ path: `${OUT}/visitor-route.png`, fullPage: true });
   await browser.close();
-  const sim = ctl.sims.find((s) => s.id === 'ds-0-05');
-  const png = await sim?.device.screenshot();
-  if (png) await writeFile(`${OUT}/sign-0.05.png`, png);
+  for (const [id, file] of [['ds-0-05', 'sign-0.05.png'], ['dir-2', 'directory-sign-2.png']] as const) {
+    const sim = ctl.sims.find((s) => s.id === id);
+    const png = await sim?.device.screenshot();
+    if (png) await writeFile(`${OUT}/${file}`, png);
+  }
 } finally {
   await ctl.stop();
   await rm(dir, { recursive: true, force: true });
