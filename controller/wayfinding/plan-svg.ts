@@ -7,7 +7,8 @@ import { escapeXml } from '../../renderer/escape.js';
 import { FONT_FAMILY } from '../../renderer/fonts/fonts.js';
 
 export const PX_PER_M = 20;
-const MARGIN = 24;
+export const PLAN_MARGIN = 24;
+const MARGIN = PLAN_MARGIN;
 
 const FILL: Record<PlanArea['kind'], string> = {
   room: '#ffffff',

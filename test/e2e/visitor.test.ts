@@ -30,6 +30,15 @@ describe.runIf(needs(CHROMIUM, 'chromium'))("visitors' wayfinding page", () => {
     await cleanup?.();
   });
 
+  /** WCAG 2.1 A/AA violations axe-core finds on the page (the context must bypass CSP for the injected script). */
+  async function axeViolations(page: Page): Promise<string[]> {
+    await page.addScriptTag({ content: await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8') });
+    return page.evaluate(async () => {
+      const a = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; help: string }[] }> } }).axe;
+      return (await a.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })).violations.map((v) => `${v.id}: ${v.help}`);
+    });
+  }
+
   async function planImagesLoaded(page: Page): Promise<number> {
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#plans img')].every((i) => i.complete && i.naturalWidth > 0));
     return page.locator('#plans img').count();
@@ -91,13 +100,34 @@ describe.runIf(needs(CHROMIUM, 'chromium'))("visitors' wayfinding page", () => {
     expect(new URL(page.url()).searchParams.get('from')).toBe('d-2.14');
     await page.screenshot({ path: 'test-artifacts/visitor-phone-route.png', fullPage: true });
 
-    const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    await page.addScriptTag({ content: axe });
-    const violations = await page.evaluate(async () => {
-      const a = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; help: string }[] }> } }).axe;
-      return (await a.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })).violations.map((v) => `${v.id}: ${v.help}`);
-    });
-    expect(violations).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
+    await context.close();
+  });
+
+  it('staff: the displays page places every display on its floor plan, coloured by status, filtered like the list', async () => {
+    await ctl.users.add({ username: 'flora', name: 'Flora Admin', role: 'admin', password: 'Grundriss-geprüft-2026', mustChangePassword: false });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${ctl.httpUrl}/login?next=${encodeURIComponent('/displays')}`);
+    await page.getByLabel('Benutzername · User name', { exact: true }).fill('flora');
+    await page.getByLabel('Passwort · Password', { exact: true }).fill('Grundriss-geprüft-2026');
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.waitForURL((u) => u.pathname === '/displays');
+    await page.locator('#floor-view').waitFor();
+    await page.getByLabel('Etage · Floor').selectOption('f-2');
+    const visible = page.locator('#floorplan a.pin:not([hidden])');
+    await page.waitForFunction(() => document.querySelectorAll('#floorplan a.pin:not([hidden])').length === 10);
+    expect(await visible.count()).toBe(10); // nine door signs and the lift-lobby directory sign
+    const pin = page.locator('#floorplan a.pin[href="#row-ds-2-14"]');
+    await expect(pin.getAttribute('aria-label')).resolves.toMatch(/^ds-2-14 · 2\.14: /);
+    // Where it hangs: room 2.14's door, at x = 36 m, y = 11.5 m on a 60 × 20 m plan.
+    const box = await pin.boundingBox();
+    const plan = await page.locator('#floorplan-img').boundingBox();
+    expect(box && plan && Math.abs((box.x + box.width / 2 - plan.x) / plan.width - (24 + 36 * 20) / 1248)).toBeLessThan(0.01);
+    await page.getByLabel('Suchen · Search').fill('2.14');
+    await page.waitForFunction(() => document.querySelectorAll('#floorplan a.pin:not([hidden])').length === 1);
+    await page.screenshot({ path: 'test-artifacts/displays-floor-view.png', fullPage: true });
+    expect(await axeViolations(page)).toEqual([]);
     await context.close();
   });
 });

@@ -1,12 +1,14 @@
 import { api, connectLive, describeScheduled, describeStatus, el, fmtTime, mountUserMenu, previewUrl, session } from './common.js';
 
 const rows = new Map();
+/** floor view: a dot per display on its floor's plan */
+const pins = new Map();
 let roomNumber = new Map();
 
 function row(s) {
   let r = rows.get(s.id);
   if (!r) {
-    r = { tr: el('tr', { 'data-display': s.id }), img: el('img', { alt: `Vorschau ${s.id}`, loading: 'lazy' }) };
+    r = { tr: el('tr', { 'data-display': s.id, id: `row-${s.id}` }), img: el('img', { alt: `Vorschau ${s.id}`, loading: 'lazy' }) };
     rows.set(s.id, r);
     document.getElementById('rows').append(r.tr);
   }
@@ -19,6 +21,13 @@ function row(s) {
   const scheduled = describeScheduled(s);
   r.tr.dataset.status = d.cls;
   r.tr.dataset.search = `${s.id} ${roomNumber.get(s.roomId) ?? ''}`.toLowerCase();
+  const pin = pins.get(s.id);
+  if (pin) {
+    pin.className = `pin status ${d.cls}`;
+    const label = `${s.id}${s.roomId ? ` · ${roomNumber.get(s.roomId) ?? s.roomId}` : ''}: ${d.text}`;
+    pin.setAttribute('aria-label', label);
+    pin.title = label;
+  }
   r.tr.replaceChildren(
     el('td', {}, el('code', { text: s.id }), el('div', { class: 'muted', text: s.firmware ?? '' })),
     el('td', {}, s.roomId ? el('a', { href: `/room?id=${encodeURIComponent(s.roomId)}`, text: roomNumber.get(s.roomId) ?? s.roomId }) : '—'),
@@ -45,6 +54,8 @@ function applyFilter() {
   for (const { tr } of rows.values()) {
     const ok = (!status || tr.dataset.status === status) && (!text || tr.dataset.search.includes(text));
     tr.hidden = !ok;
+    const pin = pins.get(tr.dataset.display);
+    if (pin) pin.hidden = !ok || pin.dataset.floor !== document.getElementById('floor-select').value;
     if (ok) shown++;
   }
   document.getElementById('filter-count').textContent = `${shown} von ${rows.size} · ${shown} of ${rows.size}`;
@@ -54,6 +65,31 @@ document.getElementById('filter-text').addEventListener('input', applyFilter);
 
 const rooms = await api('/api/rooms');
 roomNumber = new Map(rooms.map((r) => [r.id, r.number]));
+
+// The floor view: the plan of the chosen floor with every display placed where it hangs.
+const positions = await api('/api/displays/positions');
+if (positions.floors.length) {
+  const select = document.getElementById('floor-select');
+  select.replaceChildren(...positions.floors.map((f) => el('option', { value: f.id, text: f.name })));
+  const plan = document.getElementById('floorplan');
+  for (const p of positions.displays) {
+    const pin = el('a', { href: `#row-${p.id}`, class: 'pin status', 'data-floor': p.floorId });
+    pin.style.left = `${p.left}%`;
+    pin.style.top = `${p.top}%`;
+    pins.set(p.id, pin);
+    plan.append(pin);
+  }
+  const showFloor = () => {
+    const floor = positions.floors.find((f) => f.id === select.value);
+    const img = document.getElementById('floorplan-img');
+    img.src = `/api/public/plan/${encodeURIComponent(select.value)}.svg`;
+    img.alt = `Grundriss · Floor plan: ${floor?.name ?? ''}`;
+    applyFilter();
+  };
+  select.addEventListener('change', showFloor);
+  document.getElementById('floor-view').hidden = false;
+  showFloor();
+}
 connectLive(
   (msg) => {
     if (msg.type === 'snapshot') msg.displays.forEach(row);
