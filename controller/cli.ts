@@ -10,7 +10,7 @@ import { MqttAccess } from './gateways/mqtt/access.js';
 import { Role, UserStore } from './auth/users.js';
 import { generatePassword } from './auth/passwords.js';
 import { Data } from './domain/model.js';
-import { composeDoorSign } from './signs/compose.js';
+import { composeForDisplay, composeDoorSign, setSignPublicUrl, setSignTimezone } from './signs/compose.js';
 import { createLogger } from './log.js';
 import { renderSign, frameToPng, PANELS, panelById } from '../renderer/index.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
@@ -19,7 +19,8 @@ const HELP = `wegweiser — door signs and wayfinding for e-paper displays
 
 Usage:
   wegweiser start [options]          run the controller (admin UI, MQTT gateway, renderer)
-  wegweiser render ROOM [options]    render a room's door sign to PNG (ROOM: id or number, e.g. 2.14)
+  wegweiser render ROOM|DISPLAY      render a room's door sign (id or number, e.g. 2.14) or a display's sign
+                                     (e.g. dir-2, a directory sign) to PNG
   wegweiser sim [options]            run simulated displays against a broker
   wegweiser mqtt-files [options]     write Mosquitto password + ACL files for the displays (external broker)
   wegweiser user add NAME [options]  create an account (prints a one-time password)
@@ -163,14 +164,26 @@ async function cmdRender(argv: string[]): Promise<void> {
     strict: true,
   });
   const which = positionals[0];
-  if (!which) fail('render: name a room (id or number), e.g. "wegweiser render 2.14"', 2);
+  if (!which) fail('render: name a room (id or number) or a display id, e.g. "wegweiser render 2.14" or "wegweiser render dir-2"', 2);
+  let config;
+  try {
+    config = mergeConfig(defaultConfig(), configFromEnv(process.env));
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  setSignTimezone(config.timezone);
+  setSignPublicUrl(config.publicUrl);
   const data = await loadData(path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data'));
   const room = data.rooms.find((r) => r.id === which || r.number === which);
-  if (!room) fail(`render: no room "${which}"`);
-  const display = data.displays.find((d) => d.roomId === room.id);
+  const byId = data.displays.find((d) => d.id === which);
+  if (!room && !byId) fail(`render: no room or display "${which}"`);
+  const display = byId ?? data.displays.find((d) => d.roomId === room?.id);
   const panel = panelById(display?.panel ?? 'epd-7in5-bw') ?? PANELS['epd-7in5-bw'];
-  const { frame, svg, warnings } = await renderSign(composeDoorSign(data, room.id), panel);
-  const out = values.out ?? `sign-${room.number.replace(/[^A-Za-z0-9._-]/g, '_')}.png`;
+  const content = room ? composeDoorSign(data, room.id) : composeForDisplay(data, display as NonNullable<typeof display>, Date.now());
+  const { frame, svg, warnings } = await renderSign(content, panel);
+  const name = room ? room.number : (display?.id ?? which);
+  const out = values.out ?? `sign-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.png`;
   await writeFile(out, await frameToPng(frame));
   if (values.svg) await writeFile(values.svg, svg);
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);

@@ -1,5 +1,5 @@
 // The real `wegweiser` command: refuses to start on a corrupt data file (naming it and the record, leaving it
-// untouched) and renders a room's sign to PNG.
+// untouched) and renders a room's sign, or any display's (a directory sign), to PNG.
 import { execFile, spawn } from 'node:child_process';
 import { pbkdf2Sync } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -11,6 +11,9 @@ import sharp from 'sharp';
 import { DATA_FILE } from '../../controller/store/store.js';
 import { SecretStore } from '../../controller/store/secrets.js';
 import { smallBuilding } from '../fixtures/small-building.js';
+import { demoData } from '../../controller/store/demo.js';
+import { composeForDisplay } from '../../controller/signs/compose.js';
+import { renderSign, PANELS } from '../../renderer/index.js';
 import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 
 const run = promisify(execFile);
@@ -63,6 +66,20 @@ describe('wegweiser CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const meta = await sharp(out).metadata();
     expect([meta.width, meta.height]).toEqual([800, 480]);
+  });
+
+  it("renders a directory sign by display id, the same frame the controller composes", async () => {
+    const t = await tempDir();
+    cleanups.push(t.cleanup);
+    const data = demoData();
+    await writeData(t.dir, data);
+    const out = path.join(t.dir, 'dir.png');
+    const r = await wegweiser(['render', 'dir-2', '--data', t.dir, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const display = data.displays.find((d) => d.id === 'dir-2');
+    const { frame } = await renderSign(composeForDisplay(data, display as NonNullable<typeof display>, Date.now()), PANELS['epd-7in5-bw']);
+    expect(r.stdout).toContain(`frame ${frame.hash.slice(0, 16)}`);
+    expect((await wegweiser(['render', 'nowhere', '--data', t.dir])).stderr).toContain('no room or display "nowhere"');
   });
 
   it('rejects an unknown option with usage help', async () => {
