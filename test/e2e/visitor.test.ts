@@ -104,7 +104,7 @@ describe.runIf(needs(CHROMIUM, 'chromium'))("visitors' wayfinding page", () => {
     await context.close();
   });
 
-  it('staff: the displays page places every display on its floor plan, coloured by status, filtered like the list', async () => {
+  it('staff: the displays page places every display on its floor plan; a lift closed on the notices page reroutes at once', async () => {
     await ctl.users.add({ username: 'flora', name: 'Flora Admin', role: 'admin', password: 'Grundriss-geprüft-2026', mustChangePassword: false });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
     const page = await context.newPage();
@@ -128,6 +128,20 @@ describe.runIf(needs(CHROMIUM, 'chromium'))("visitors' wayfinding page", () => {
     await page.waitForFunction(() => document.querySelectorAll('#floorplan a.pin:not([hidden])').length === 1);
     await page.screenshot({ path: 'test-artifacts/displays-floor-view.png', fullPage: true });
     expect(await axeViolations(page)).toEqual([]);
+
+    // A lift out of order, closed on the notices page: a visitor's step-free route is refused at once; reopened, back.
+    await page.goto(`${ctl.httpUrl}/notices`);
+    await page.locator('#closures').waitFor();
+    await page.getByLabel('Ort · Place').selectOption('lift-1');
+    await page.getByLabel('Grund · Reason').fill('Aufzug außer Betrieb');
+    await page.getByRole('button', { name: 'Sperren · Close' }).click();
+    await page.locator('#closure-rows tr[data-closure="lift-1"]').waitFor();
+    const refused = (await (await fetch(`${ctl.httpUrl}/api/public/route?to=r-2.16&stepFree=1`)).json()) as { ok: boolean; reason: string };
+    expect(refused).toMatchObject({ ok: false, reason: 'unreachable-step-free' });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.locator('#closure-rows tr[data-closure="lift-1"]').getByRole('button', { name: 'Wieder öffnen · Reopen' }).click();
+    await page.locator('#closure-rows tr[data-closure="lift-1"]').waitFor({ state: 'detached' });
+    expect(((await (await fetch(`${ctl.httpUrl}/api/public/route?to=r-2.16&stepFree=1`)).json()) as { ok: boolean }).ok).toBe(true);
     await context.close();
   });
 });
