@@ -88,6 +88,8 @@ describe.runIf(needs(CHROMIUM, 'chromium'))('accessibility (axe-core, WCAG 2.1 A
     await page.goto(`${ctl.httpUrl}/room?id=r-a`);
     await page.locator('#preview[src]').waitFor({ state: 'attached' });
     expect(await page.getByRole('button', { name: 'Save', exact: true }).count()).toBe(1);
+    // Script-built lines follow the choice too: the display's status is in English only.
+    await page.waitForFunction(() => /^confirmed by the display at \d\d:\d\d:\d\d$/.test(document.querySelector('#display-status')?.textContent ?? ''));
     const v = await violations();
     expect(v, describeAll(v)).toEqual([]);
     await page.getByLabel('Sprache · Language').selectOption('de'); // the picker stays bilingual, as language pickers do

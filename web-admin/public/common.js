@@ -50,7 +50,7 @@ export function uiLang() {
 
 /**
  * Shows each bilingual label ("Deutsch · English", marked data-i18n) in the chosen language and sets <html lang>
- * for screen readers. Messages built by scripts stay bilingual.
+ * for screen readers. Lines built by scripts use tr(de, en).
  */
 export function applyLanguage(root = document) {
   const lang = uiLang();
@@ -155,24 +155,32 @@ export function fmtTime(iso) {
   return new Date(iso).toLocaleTimeString('de-DE', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
-/** Human status of one display, in German with the English word after it. */
+/** A script-built text in the chosen UI language: German, English, or both ("Deutsch · English"). */
+export function tr(de, en) {
+  const lang = uiLang();
+  return lang === 'de' ? de : lang === 'en' ? en : `${de} · ${en}`;
+}
+
+/** Human status of one display, in the chosen UI language. */
 export function describeStatus(s) {
-  if (!s) return { cls: 'unknown', text: 'unbekannt · unknown' };
+  if (!s) return { cls: 'unknown', text: tr('unbekannt', 'unknown') };
   if (s.availability === 'offline') return { cls: 'offline', text: 'offline' };
-  if (s.failed) return { cls: 'failed', text: `Fehler · failed: ${s.lastError ?? ''}` };
-  if (s.inSync) return { cls: 'ok', text: `bestätigt von der Anzeige um ${fmtTime(s.confirmedAt)} · confirmed` };
-  if (s.sending) return { cls: 'sending', text: 'gesendet, warte auf Bestätigung · sent, waiting for the display' };
+  if (s.failed) return { cls: 'failed', text: `${tr('Fehler', 'failed')}: ${s.lastError ?? ''}` };
+  if (s.inSync) return { cls: 'ok', text: tr(`bestätigt von der Anzeige um ${fmtTime(s.confirmedAt)}`, `confirmed by the display at ${fmtTime(s.confirmedAt)}`) };
+  if (s.sending) return { cls: 'sending', text: tr('gesendet, warte auf Bestätigung', 'sent, waiting for the display') };
   if (s.availability === 'asleep') {
-    return { cls: 'pending', text: `schläft – aktualisiert sich beim nächsten Check-in um ${fmtTime(s.nextCheckInAt)} · asleep, updates at its next check-in` };
+    return { cls: 'pending', text: tr(`schläft – aktualisiert sich beim nächsten Check-in um ${fmtTime(s.nextCheckInAt)}`, `asleep – updates at its next check-in at ${fmtTime(s.nextCheckInAt)}`) };
   }
-  return { cls: 'pending', text: 'ausstehend · pending' };
+  return { cls: 'pending', text: tr('ausstehend', 'pending') };
 }
 
 /** A line about a pre-rendered future frame, or null. */
 export function describeScheduled(s) {
   if (!s?.scheduledAt) return null;
-  const when = new Date(s.scheduledAt).toLocaleString('de-DE', { weekday: 'short', hour: '2-digit', minute: '2-digit' });
-  return `Nächste Änderung ${when}${s.scheduledConfirmed ? ' – liegt auf der Anzeige bereit · held by the display' : ' – wird beim nächsten Kontakt übertragen · sent at next contact'}`;
+  const when = (locale) => new Date(s.scheduledAt).toLocaleString(locale, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  return s.scheduledConfirmed
+    ? tr(`Nächste Änderung ${when('de-DE')} – liegt auf der Anzeige bereit`, `Next change ${when('en-GB')} – held by the display`)
+    : tr(`Nächste Änderung ${when('de-DE')} – wird beim nächsten Kontakt übertragen`, `Next change ${when('en-GB')} – sent at the next contact`);
 }
 
 /** Live events from /ws; reconnects with backoff. `onMessage` gets each parsed message. */

@@ -1,4 +1,4 @@
-import { api, ApiError, connectLive, csrf, describeScheduled, describeStatus, el, mountUserMenu, previewUrl, session } from './common.js';
+import { api, ApiError, connectLive, csrf, describeScheduled, describeStatus, el, mountUserMenu, previewUrl, session, tr } from './common.js';
 
 const roomId = new URLSearchParams(location.search).get('id');
 const $ = (id) => document.getElementById(id);
@@ -57,12 +57,12 @@ function renderStatus() {
   const s = lastStatus;
   const d = describeStatus(s);
   $('display-status').className = `status ${d.cls}`;
-  $('display-status').textContent = displayId ? d.text : 'Diesem Raum ist keine Anzeige zugeordnet · no display';
+  $('display-status').textContent = displayId ? d.text : tr('Diesem Raum ist keine Anzeige zugeordnet', 'No display is assigned to this room');
   if (!previewing && s?.desiredHash && $('preview').dataset.hash !== s.desiredHash) {
     $('preview').dataset.hash = s.desiredHash;
     $('preview').src = previewUrl(displayId, s.desiredHash);
   }
-  $('warnings').textContent = s?.warnings?.length ? `Passt nicht ganz · Does not fit: ${s.warnings.join(' · ')}` : '';
+  $('warnings').textContent = s?.warnings?.length ? `${tr('Passt nicht ganz', 'Does not fit')}: ${s.warnings.join(' · ')}` : '';
   $('scheduled').textContent = describeScheduled(s) ?? '';
 }
 
