@@ -45,64 +45,6 @@ async function end(id) {
     await api(`/api/notices/${encodeURIComponent(id)}`, { method: 'DELETE' });
     message('ok', 'Hinweis beendet – die Schilder zeigen wieder ihren eigenen Stand · Notice ended.');
     await load();
-
-// Closures: lifts, stairs and ramps (per floor) that wayfinding must avoid until reopened.
-const KIND = { lift: 'Aufzug · Lift', stairs: 'Treppe · Stairs', ramp: 'Rampe · Ramp', entrance: 'Eingang · Entrance' };
-const building = await api('/api/building');
-const floorName = (id) => floors.find((f) => f.id === id)?.name ?? id;
-const places = building.graph.nodes
-  .filter((n) => KIND[n.kind])
-  .map((n) => ({ id: n.id, text: `${KIND[n.kind]} ${n.label ? `„${n.label}“ ` : ''}(${n.id}) · ${floorName(n.floorId)}` }));
-const placeText = (id) => places.find((p) => p.id === id)?.text ?? id;
-
-function closureMessage(kind, text) {
-  $('closure-message').replaceChildren(text ? el('div', { class: `message ${kind}`, text }) : '');
-}
-
-async function loadClosures() {
-  const { closures } = await api('/api/building');
-  $('closure-rows').replaceChildren(
-    ...closures.map((c) =>
-      el(
-        'tr',
-        { 'data-closure': c.id },
-        el('td', { text: placeText(c.id) }),
-        el('td', { text: c.reason || '–' }),
-        el('td', { text: `${fmt(c.createdAt)} · ${c.createdBy}` }),
-        el('td', {}, me.role === 'viewer' ? null : el('button', { type: 'button', class: 'secondary', onclick: () => reopen(c.id), text: 'Wieder öffnen · Reopen' })),
-      ),
-    ),
-  );
-  if (closures.length === 0) $('closure-rows').replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'muted', text: 'Keine · None' })));
-}
-
-async function reopen(id) {
-  try {
-    await api(`/api/building/closures/${encodeURIComponent(id)}`, { method: 'DELETE' });
-    closureMessage('ok', `Wieder geöffnet · Reopened: ${placeText(id)}`);
-    await loadClosures();
-  } catch (err) {
-    closureMessage('error', err.message);
-  }
-}
-
-if (places.length) {
-  $('closure-place').replaceChildren(...places.map((p) => el('option', { value: p.id, text: p.text })));
-  if (me.role === 'viewer') for (const x of document.querySelectorAll('#closure-form input, #closure-form select, #closure-form button')) x.disabled = true;
-  $('closure-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    try {
-      await api('/api/building/closures', { method: 'POST', body: { id: $('closure-place').value, reason: $('closure-reason').value.trim() } });
-      closureMessage('ok', `Gesperrt · Closed: ${placeText($('closure-place').value)}`);
-      $('closure-reason').value = '';
-      await loadClosures();
-    } catch (err) {
-      closureMessage('error', `Nicht gesperrt · Not closed: ${err.message}`);
-    }
-  });
-  $('closures').hidden = false;
-  await loadClosures();
-}
   } catch (err) {
     message('error', err.message);
   }
@@ -123,64 +65,6 @@ $('form').addEventListener('submit', async (e) => {
     message('ok', `Veröffentlicht auf ${n.roomIds.length} Schildern bis ${fmt(n.until)} · Posted to ${n.roomIds.length} signs.`);
     $('text').value = '';
     await load();
-
-// Closures: lifts, stairs and ramps (per floor) that wayfinding must avoid until reopened.
-const KIND = { lift: 'Aufzug · Lift', stairs: 'Treppe · Stairs', ramp: 'Rampe · Ramp', entrance: 'Eingang · Entrance' };
-const building = await api('/api/building');
-const floorName = (id) => floors.find((f) => f.id === id)?.name ?? id;
-const places = building.graph.nodes
-  .filter((n) => KIND[n.kind])
-  .map((n) => ({ id: n.id, text: `${KIND[n.kind]} ${n.label ? `„${n.label}“ ` : ''}(${n.id}) · ${floorName(n.floorId)}` }));
-const placeText = (id) => places.find((p) => p.id === id)?.text ?? id;
-
-function closureMessage(kind, text) {
-  $('closure-message').replaceChildren(text ? el('div', { class: `message ${kind}`, text }) : '');
-}
-
-async function loadClosures() {
-  const { closures } = await api('/api/building');
-  $('closure-rows').replaceChildren(
-    ...closures.map((c) =>
-      el(
-        'tr',
-        { 'data-closure': c.id },
-        el('td', { text: placeText(c.id) }),
-        el('td', { text: c.reason || '–' }),
-        el('td', { text: `${fmt(c.createdAt)} · ${c.createdBy}` }),
-        el('td', {}, me.role === 'viewer' ? null : el('button', { type: 'button', class: 'secondary', onclick: () => reopen(c.id), text: 'Wieder öffnen · Reopen' })),
-      ),
-    ),
-  );
-  if (closures.length === 0) $('closure-rows').replaceChildren(el('tr', {}, el('td', { colspan: '4', class: 'muted', text: 'Keine · None' })));
-}
-
-async function reopen(id) {
-  try {
-    await api(`/api/building/closures/${encodeURIComponent(id)}`, { method: 'DELETE' });
-    closureMessage('ok', `Wieder geöffnet · Reopened: ${placeText(id)}`);
-    await loadClosures();
-  } catch (err) {
-    closureMessage('error', err.message);
-  }
-}
-
-if (places.length) {
-  $('closure-place').replaceChildren(...places.map((p) => el('option', { value: p.id, text: p.text })));
-  if (me.role === 'viewer') for (const x of document.querySelectorAll('#closure-form input, #closure-form select, #closure-form button')) x.disabled = true;
-  $('closure-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    try {
-      await api('/api/building/closures', { method: 'POST', body: { id: $('closure-place').value, reason: $('closure-reason').value.trim() } });
-      closureMessage('ok', `Gesperrt · Closed: ${placeText($('closure-place').value)}`);
-      $('closure-reason').value = '';
-      await loadClosures();
-    } catch (err) {
-      closureMessage('error', `Nicht gesperrt · Not closed: ${err.message}`);
-    }
-  });
-  $('closures').hidden = false;
-  await loadClosures();
-}
   } catch (err) {
     message('error', `Nicht veröffentlicht · Not posted: ${err.message}`, err instanceof ApiError ? (err.body?.error?.issues ?? []) : []);
   }
