@@ -2,7 +2,7 @@
 import type { Arrow, DirectorySignContent, DoorSignContent, SignContent } from '../../renderer/content.js';
 import type { BulkNotice, Data, Display, Floor, Person, Room } from '../domain/model.js';
 import { summarize } from '../domain/hours.js';
-import { GraphIndex, type WalkGraph, type WalkNode } from '../wayfinding/graph.js';
+import { graphIndexFor, type GraphIndex, type WalkNode } from '../wayfinding/graph.js';
 import { route } from '../wayfinding/route.js';
 import { floorNameEn } from '../wayfinding/directions.js';
 
@@ -61,9 +61,7 @@ export function composeDoorSign(data: Readonly<Data>, roomId: string, now: numbe
   let notice: DoorSignContent['notice'] = null;
   // A bulk notice covering this room wins over the room's own (the newest, if several); when it ends, the room's
   // own notice is back by itself.
-  const own = room.notice && noticeActive(room.notice, now) ? room.notice : null;
-  const bulk = bulkNoticesFor(data, room).filter((n) => noticeActive(n, now)).at(-1) ?? null;
-  const shown = bulk ?? own;
+  const shown = shownNotice(data, room, now);
   if (shown) {
     const target = shown.redirectRoomId && shown.redirectRoomId !== room.id ? data.rooms.find((r) => r.id === shown.redirectRoomId) : undefined;
     notice = { text: shown.text, redirect: target ? { number: target.number, name: target.name } : null };
@@ -80,17 +78,6 @@ export function composeDoorSign(data: Readonly<Data>, roomId: string, now: numbe
     notice,
     qr: door ? findUrl(door.id) : null,
   };
-}
-
-/** Graph indexes by graph object: composing many signs from one state builds it once. */
-const indexes = new WeakMap<WalkGraph, GraphIndex>();
-function indexFor(data: Readonly<Data>): GraphIndex {
-  let index = indexes.get(data.graph);
-  if (!index) {
-    index = new GraphIndex(data.graph, new Map(data.floors.map((f) => [f.id, f.level])));
-    indexes.set(data.graph, index);
-  }
-  return index;
 }
 
 /** Which way a room's door lies from a sign, as its reader faces it: toward the first point of the way 3 m off. */
@@ -113,7 +100,7 @@ const ARROW_ORDER: Arrow[] = ['left', 'ahead', 'right', 'back', 'here', 'up', 'd
 
 /** A directory sign at a walk-graph node: its floor's rooms (services, or name and unit), arrows, other floors. */
 export function composeDirectory(data: Readonly<Data>, nodeId: string, now: number): DirectorySignContent {
-  const index = indexFor(data);
+  const index = graphIndexFor(data.graph, data.floors);
   const sign = index.nodes[index.byId.get(nodeId) ?? -1];
   if (!sign) throw new Error(`walk-graph node "${nodeId}" not found`);
   const floor = data.floors.find((f) => f.id === sign.floorId) as Floor;
@@ -128,7 +115,7 @@ export function composeDirectory(data: Readonly<Data>, nodeId: string, now: numb
     if (!offered.length && !unit) continue;
     let label = offered.length ? offered.map((x) => x.nameDe).join(', ') : [room.name, unit?.name].filter(Boolean).join(' · ');
     let labelEn = offered.length ? offered.map((x) => x.nameEn || x.nameDe).join(', ') : (unit?.nameEn ?? '');
-    const shown = bulkNoticesFor(data, room).filter((n) => noticeActive(n, now)).at(-1) ?? (room.notice && noticeActive(room.notice, now) ? room.notice : null);
+    const shown = shownNotice(data, room, now);
     const target = shown?.redirectRoomId ? data.rooms.find((r) => r.id === shown.redirectRoomId) : undefined;
     if (target) {
       label = `→ ${target.number}: ${label}`;
@@ -163,6 +150,15 @@ export function composeForDisplay(data: Readonly<Data>, display: Display, now: n
     officeHours: '',
     notice: null,
   };
+}
+
+/**
+ * The notice a room's sign shows at `now`: a bulk notice covering the room wins over the room's own (the newest, if
+ * several); when it ends, the room's own is back by itself. Signs, directory signs and visitor search all use this.
+ */
+export function shownNotice(data: Readonly<Data>, room: Room, now: number): { text: string; redirectRoomId: string | null } | null {
+  const bulk = bulkNoticesFor(data, room).filter((n) => noticeActive(n, now)).at(-1);
+  return bulk ?? (room.notice && noticeActive(room.notice, now) ? room.notice : null);
 }
 
 /** The bulk notices whose scope covers a room, oldest first. */

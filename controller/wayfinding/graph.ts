@@ -171,3 +171,14 @@ export class GraphIndex {
     return new Set([...seen].map((i) => this.ids[i] as string));
   }
 }
+
+/** Indexes by graph object: signs and visitor queries on one stored state build it once (a new state, a new graph). */
+const indexCache = new WeakMap<WalkGraph, GraphIndex>();
+export function graphIndexFor(graph: WalkGraph, floors: readonly { id: string; level: number }[]): GraphIndex {
+  let index = indexCache.get(graph);
+  if (!index) {
+    index = new GraphIndex(graph, new Map(floors.map((f) => [f.id, f.level])));
+    indexCache.set(graph, index);
+  }
+  return index;
+}

@@ -4,8 +4,8 @@
 // holds and rebuilt when it changes; closures are read per query, so they take effect at once.
 import type { Data, Floor, Room } from '../domain/model.js';
 import { isOpen } from '../domain/hours.js';
-import { bulkNoticesFor, noticeActive, occupantsAt } from '../signs/compose.js';
-import { GraphIndex, type WalkNode } from './graph.js';
+import { noticeActive, occupantsAt, shownNotice } from '../signs/compose.js';
+import { graphIndexFor, type GraphIndex, type WalkNode } from './graph.js';
 import { route, type RouteResult } from './route.js';
 import { SearchIndex, entriesFrom, type EntryKind } from './search.js';
 import { directions, floorNameEn, type Directions } from './directions.js';
@@ -95,7 +95,7 @@ export class Wayfinder {
     const data = this.data();
     if (this.state?.data === data) return this.state;
     const floors = new Map(data.floors.map((f) => [f.id, f]));
-    const graph = new GraphIndex(data.graph, new Map(data.floors.map((f) => [f.id, f.level])));
+    const graph = graphIndexFor(data.graph, data.floors);
     const doorOf = new Map<string, string>();
     for (const n of data.graph.nodes) if (n.kind === 'door' && n.roomId && !doorOf.has(n.roomId)) doorOf.set(n.roomId, n.id);
     this.state = { data, graph, search: new SearchIndex(entriesFrom(data)), floors, rooms: new Map(data.rooms.map((r) => [r.id, r])), doorOf };
@@ -151,9 +151,9 @@ export class Wayfinder {
     return route(s.graph, from, door, { stepFree, closed: this.closed(s) });
   }
 
-  private destination(s: State, room: Room, opts: QueryOptions): Destination {
+  /** A room as a destination; `r` the route to it when already computed. */
+  private destination(s: State, room: Room, opts: QueryOptions, r: RouteResult = this.routeTo(s, opts.from, room.id, opts.stepFree)): Destination {
     const floor = s.floors.get(room.floorId) as Floor;
-    const r = this.routeTo(s, opts.from, room.id, opts.stepFree);
     return {
       roomId: room.id,
       number: room.number,
@@ -171,8 +171,7 @@ export class Wayfinder {
     const seen = new Set<string>([room.id]);
     let at = room;
     for (let hop = 0; hop < 4; hop++) {
-      const bulk = bulkNoticesFor(s.data, at).filter((n) => noticeActive(n, now)).at(-1);
-      const notice = bulk ?? (at.notice && noticeActive(at.notice, now) ? at.notice : null);
+      const notice = shownNotice(s.data, at, now);
       const target = notice?.redirectRoomId ? s.rooms.get(notice.redirectRoomId) : undefined;
       if (!notice || !target || seen.has(target.id)) break;
       notes.push({ de: `Zimmer ${at.number}: „${notice.text}“ – Sie werden zu Zimmer ${target.number} geleitet.`, en: `Room ${at.number}: “${notice.text}” – you are sent to room ${target.number}.` });
@@ -255,8 +254,8 @@ export class Wayfinder {
     const s = this.current();
     const room = s.rooms.get(roomId);
     if (!room) throw new WayfindingError('to', `unknown room "${roomId}"`, 404);
-    const to = this.destination(s, room, { from: from.nodeId, stepFree });
     const r = this.routeTo(s, from.nodeId, room.id, stepFree);
+    const to = this.destination(s, room, { from: from.nodeId, stepFree }, r);
     if (!r.ok) {
       const reason = r.reason === 'unreachable-step-free' ? 'unreachable-step-free' : 'unreachable';
       const message: Text =
