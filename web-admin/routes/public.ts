@@ -1,6 +1,6 @@
 // The visitors' API: no login. Search, routes, and floor plans (SVG and PNG) for the kiosk and phone pages.
 // Read-only and computed from the current state; every query parameter is validated (400 naming it).
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { Id } from '../../controller/domain/model.js';
@@ -106,7 +106,7 @@ export function publicRouter({ wayfinder }: WebDeps): Router {
     }
   });
 
-  const plan = (format: 'svg' | 'png') => async (req: import('express').Request, res: Response) => {
+  const plan = (format: 'svg' | 'png') => async (req: Request, res: Response) => {
     noStore(res);
     const floorId = Id.safeParse(req.params.floorId);
     if (!floorId.success) throw invalid([{ field: 'floorId', message: floorId.error.issues[0]?.message ?? 'invalid' }]);
