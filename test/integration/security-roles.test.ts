@@ -31,6 +31,7 @@ async function start(over: ConfigInput = {}): Promise<Running> {
     ctl,
     clock,
     async stop() {
+      await ctl.signs.idle(); // a render still running would write a frame while the directory is removed
       await ctl.stop();
       await t.cleanup();
     },
@@ -265,7 +266,7 @@ describe('/ws lives no longer than its session', () => {
   }
 
   /** Resolves with the close code, or rejects when the socket is still open after `ms` of real time. */
-  function closesWithin(live: Live, ms = 3000): Promise<number> {
+  function closesWithin(live: Live, ms = 10_000): Promise<number> {
     return Promise.race([live.closed, new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error('socket still open')), ms))]);
   }
 

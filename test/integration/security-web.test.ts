@@ -23,6 +23,7 @@ async function start(over: ConfigInput = {}, clock = new FakeClock()): Promise<{
     ctl,
     clock,
     async stop() {
+      await ctl.signs.idle(); // a render still running would write a frame while the directory is removed
       await ctl.stop();
       await t.cleanup();
     },
@@ -112,6 +113,7 @@ describe('data files', () => {
       const loose = files.filter((f) => (f.kind === 'file' ? f.mode !== 0o600 : f.mode !== 0o700)).map((f) => `${f.rel} ${f.mode.toString(8)}`);
       expect(loose).toEqual([]);
     } finally {
+      await ctl.signs.idle();
       await ctl.stop();
       await t.cleanup();
     }
