@@ -1,5 +1,5 @@
 // The JSON store: lowdb over one file in the data directory, validated with zod on load.
-// lowdb writes through PrivateJsonFile (a 0600 temp file, then rename), so a crash never leaves a torn file. A file that
+// lowdb writes through PrivateJsonFile (0600 temp file, then rename), so a crash never leaves a torn file. A file that
 // fails validation is never overwritten: start-up stops and names the file and the bad record.
 import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
