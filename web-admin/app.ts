@@ -50,7 +50,7 @@ export function localOnly(publicHost: string | null = null): RequestHandler {
 /** Page and API headers: no framing, no sniffing, no referrer, nothing but our own scripts, forms and base URL. */
 const CSP = "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /** No page uses a device feature; a kiosk page embedded elsewhere must not ask for one either. */
-const PERMISSIONS_POLICY = 'accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()';
+const PERMISSIONS_POLICY = 'accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()';
 
 export function createApp(deps: WebDeps): express.Express {
   const app = express();
