@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { configFromEnv, ConfigError, defaultConfig, mergeConfig, type ConfigInput } from './config.js';
+import { configFromEnv, ConfigError, defaultConfig, mergeConfig, proxyList, type ConfigInput } from './config.js';
 import { startController } from './main.js';
 import { StoreLoadError, DATA_FILE } from './store/store.js';
 import { SecretStore } from './store/secrets.js';
@@ -40,6 +40,10 @@ start options:
   --log-format FORMAT   json|pretty|auto (env WEGWEISER_LOG_FORMAT, default auto: pretty on a terminal)
   --public-url URL      where visitors' phones reach this server; door-sign QR codes point there
                         (env WEGWEISER_PUBLIC_URL, default http://localhost:8080)
+  --trusted-proxy LIST  reverse proxies whose X-Forwarded-For/-Proto are believed: addresses, CIDR ranges or
+                        loopback, comma-separated or repeated (env WEGWEISER_TRUSTED_PROXY, default none)
+  --public-rate-limit N requests per minute per client address to the visitors' API, 0 = off
+                        (env WEGWEISER_PUBLIC_RATE_LIMIT, default 300)
 
 render options:
   --data DIR            data directory (default ./data)
@@ -118,15 +122,23 @@ async function cmdStart(argv: string[]): Promise<void> {
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       'public-url': { type: 'string' },
+      'trusted-proxy': { type: 'string', multiple: true },
+      'public-rate-limit': { type: 'string' },
     },
     strict: true,
   });
   const port = int('--port', values.port);
+  const publicRateLimit = int('--public-rate-limit', values['public-rate-limit']);
   const mqttPort = int('--mqtt-port', values['mqtt-port']);
   const flags: ConfigInput = {
     ...(values.data ? { dataDir: values.data } : {}),
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
-    http: { ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port } : {}) },
+    http: {
+      ...(values.host ? { host: values.host } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(values['trusted-proxy'] ? { trustedProxies: proxyList(values['trusted-proxy']) } : {}),
+      ...(publicRateLimit !== undefined ? { publicRateLimit } : {}),
+    },
     mqtt: { ...(values['mqtt-url'] ? { url: values['mqtt-url'] } : {}), ...(mqttPort !== undefined ? { embeddedPort: mqttPort } : {}) },
     log: {
       ...(values['log-level'] ? { level: values['log-level'] as never } : {}),

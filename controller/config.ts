@@ -1,13 +1,36 @@
 // Configuration: defaults ← environment (WEGWEISER_*) ← command-line flags, validated by one zod schema.
 // A bad value stops start-up with a message naming the setting.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+/** A reverse proxy whose X-Forwarded-For/-Proto are believed: an address, a CIDR range, or loopback/linklocal/uniquelocal. */
+export const TrustedProxy = z.string().refine((s) => {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(s)) return true;
+  const [addr = '', bits, ...rest] = s.split('/');
+  const family = isIP(addr);
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}, 'an IP address, a CIDR range (e.g. 10.0.0.0/8) or loopback, linklocal, uniquelocal');
+
+/** "a, b" or repeated flags → the list of entries. */
+export function proxyList(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
 
 export const Config = z.strictObject({
   dataDir: z.string().min(1),
   http: z.strictObject({
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
+    /**
+     * reverse proxies in front of the server: only their X-Forwarded-For (the client's address, for the login and
+     * visitor limits) and X-Forwarded-Proto (https: Secure cookies) are believed; empty: nobody's
+     */
+    trustedProxies: z.array(TrustedProxy).max(64),
+    /** requests per minute one client address may make to the visitors' API (/api/public); 0: no limit */
+    publicRateLimit: z.number().int().min(0).max(1_000_000),
   }),
   mqtt: z.strictObject({
     /** external broker; when unset the controller runs an embedded aedes broker */
@@ -61,7 +84,7 @@ export type ConfigInput = {
 export function defaultConfig(): Config {
   return {
     dataDir: path.resolve('data'),
-    http: { host: '127.0.0.1', port: 8080 },
+    http: { host: '127.0.0.1', port: 8080, trustedProxies: [], publicRateLimit: 300 },
     mqtt: { embeddedHost: '127.0.0.1', embeddedPort: 1883, topicPrefix: 'wegweiser' },
     log: { level: 'info', format: 'auto' },
     demo: { seed: true, sims: true },
@@ -100,7 +123,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (env.WEGWEISER_PUBLIC_URL) out.publicUrl = env.WEGWEISER_PUBLIC_URL;
   const host = env.WEGWEISER_HTTP_HOST;
   const port = num('WEGWEISER_HTTP_PORT', env.WEGWEISER_HTTP_PORT);
-  set('http', { ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
+  const publicRateLimit = num('WEGWEISER_PUBLIC_RATE_LIMIT', env.WEGWEISER_PUBLIC_RATE_LIMIT);
+  set('http', {
+    ...(host ? { host } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(env.WEGWEISER_TRUSTED_PROXY !== undefined ? { trustedProxies: proxyList([env.WEGWEISER_TRUSTED_PROXY]) } : {}),
+    ...(publicRateLimit !== undefined ? { publicRateLimit } : {}),
+  });
   const mqttPort = num('WEGWEISER_MQTT_PORT', env.WEGWEISER_MQTT_PORT);
   set('mqtt', {
     ...(env.WEGWEISER_MQTT_URL ? { url: env.WEGWEISER_MQTT_URL } : {}),

@@ -103,6 +103,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
       log.warn('no accounts yet: created user "admin" with a one-time password (printed on the console)');
     }
     const sessions = new SessionStore(clock);
+    stops.push(() => sessions.stop());
     const audit = new AuditLog(config.dataDir, clock);
     const moves = new MoveApplier(ctx, audit);
     await moves.start();

@@ -18,6 +18,8 @@ import { directoryRouter } from './routes/directory.js';
 import { movesRouter } from './routes/moves.js';
 import { publicRouter } from './routes/public.js';
 import { buildingRouter } from './routes/building.js';
+import { loginLimitsRouter } from './routes/login-limits.js';
+import { publicApiLimit } from './client-limits.js';
 
 const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 
@@ -45,15 +47,29 @@ export function localOnly(publicHost: string | null = null): RequestHandler {
   };
 }
 
+/** Page and API headers: no framing, no sniffing, no referrer, nothing but our own scripts, forms and base URL. */
+const CSP = "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/** No page uses a device feature; a kiosk page embedded elsewhere must not ask for one either. */
+const PERMISSIONS_POLICY = 'accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()';
+
 export function createApp(deps: WebDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // X-Forwarded-For/-Proto count only from configured proxies: req.ip is then the client, req.secure https.
+  const trusted = deps.ctx.config.http.trustedProxies;
+  app.set('trust proxy', trusted.length ? trusted : false);
   app.use(localOnly(new URL(deps.ctx.config.publicUrl).host.toLowerCase()));
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Referrer-Policy', 'no-referrer');
-    res.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
+    res.set('Content-Security-Policy', CSP);
+    res.set('Permissions-Policy', PERMISSIONS_POLICY);
+    next();
+  });
+  // API answers are personal or change by the second: never cached, unless a route sets its own caching on purpose.
+  app.use('/api', (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
     next();
   });
   // A building's walk graph and plans can be large; everything else is small.
@@ -67,7 +83,7 @@ export function createApp(deps: WebDeps): express.Express {
   });
   app.use(authenticate(deps));
   app.use('/api/session', sessionRouter(deps));
-  app.use('/api/public', publicRouter(deps));
+  app.use('/api/public', publicApiLimit(deps.ctx.clock, deps.ctx.config.http.publicRateLimit), publicRouter(deps));
   app.use('/api', requireAuth());
   app.use('/api', catalogRouter(deps));
   app.use('/api/rooms', roomsRouter(deps));
@@ -78,6 +94,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use('/api/building', buildingRouter(deps));
   app.use('/api/users', requireRole('admin'), usersRouter(deps));
   app.use('/api/audit', requireRole('admin'), auditRouter(deps));
+  app.use('/api/login-limits', requireRole('admin'), loginLimitsRouter(deps));
   app.use('/api', (req, _res, next) => next(new AppError(404, 'not_found', `no API route ${req.method} ${req.path}`)));
   // The visitors' page, large for a kiosk (public: no login).
   app.get('/kiosk', (_req, res) => res.sendFile(path.join(PUBLIC_DIR, 'find.html')));

@@ -5,7 +5,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from '../controller/errors.js';
 import { SESSION_COOKIE, type Session } from '../controller/auth/sessions.js';
 import type { PublicUser, Role } from '../controller/auth/users.js';
-import type { Room } from '../controller/domain/model.js';
+import type { Data, Move, Person, Room } from '../controller/domain/model.js';
+import { roomsAlteredByMove } from '../controller/signs/compose.js';
 import type { WebDeps } from './services.js';
 
 export interface Auth {
@@ -48,7 +49,7 @@ export function authenticate({ users, sessions }: WebDeps): RequestHandler {
       try {
         res.locals.auth = { user: users.get(session.userId), via: 'session', session } satisfies Auth;
       } catch {
-        sessions.delete(session.id); // the account is gone
+        sessions.delete(session.id, 'account-gone');
       }
     }
     next();
@@ -91,4 +92,46 @@ export function assertMayEditRoom(user: PublicUser, room: Room): void {
   if (user.role === 'editor' && room.unitId !== null && user.unitIds.includes(room.unitId)) return;
   if (user.role === 'editor') throw new AppError(403, 'forbidden_unit', `room ${room.number} belongs to another unit; you may edit rooms of: ${user.unitIds.join(', ') || 'none'}`);
   throw new AppError(403, 'forbidden', 'viewers cannot change rooms');
+}
+
+/**
+ * Seating a person in a room (as an occupant, or by a planned move) is the decision of their unit's editors or an
+ * admin: otherwise an editor could put another unit's person on their own door, and visitors searching for that
+ * person would be sent there. People without a unit are seated by admins only. Taking someone out of one's own
+ * room needs no such right (only the room's).
+ */
+export function assertMaySeat(user: PublicUser, person: Person): void {
+  if (user.role === 'admin') return;
+  if (user.role === 'editor' && person.unitId !== null && user.unitIds.includes(person.unitId)) return;
+  if (user.role === 'editor') {
+    throw new AppError(403, 'forbidden_unit', person.unitId === null ? `${person.name} belongs to no unit: only an admin seats them` : `${person.name} belongs to another unit: their editors or an admin decide where they sit`);
+  }
+  throw new AppError(403, 'forbidden', 'viewers cannot change rooms');
+}
+
+/** A room's occupants changed from what is stored to `next`: the room is the caller's, and whoever is added may be seated by them. */
+export function assertMayChangeOccupants(user: PublicUser, data: Readonly<Data>, room: Room, next: readonly string[]): void {
+  assertMayEditRoom(user, room);
+  for (const id of next) {
+    if (room.occupantIds.includes(id)) continue;
+    const person = data.people.find((p) => p.id === id);
+    if (person) assertMaySeat(user, person); // an unknown id is the store's 400, naming the field
+  }
+}
+
+/**
+ * Planning (or cancelling) a move changes every room it names and every room it implies — `fromRoomId: null`
+ * takes the person out of all rooms they sit in at that moment — so each must be the caller's; planning one also
+ * seats the person, which is their unit's decision.
+ */
+export function assertMayMove(user: PublicUser, data: Readonly<Data>, move: Move, action: 'plan' | 'cancel'): void {
+  const ids = new Set([move.toRoomId, ...(move.fromRoomId ? [move.fromRoomId] : []), ...roomsAlteredByMove(data, move)]);
+  for (const id of ids) {
+    const room = data.rooms.find((r) => r.id === id);
+    if (room) assertMayEditRoom(user, room);
+  }
+  if (action === 'plan') {
+    const person = data.people.find((p) => p.id === move.personId);
+    if (person) assertMaySeat(user, person);
+  }
 }

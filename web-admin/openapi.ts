@@ -45,11 +45,11 @@ export function openApiDocument(): object {
     info: {
       title: 'Wegweiser API',
       version: '0.1.0',
-      description: `Door signs for e-paper displays. Text limits: room name ${LIMITS.name}, office hours ${LIMITS.officeHours}, notice ${LIMITS.notice} characters; longer input is refused with 400, never cut.`,
+      description: `Door signs for e-paper displays. Text limits: room name ${LIMITS.name}, office hours ${LIMITS.officeHours}, notice ${LIMITS.notice} characters; longer input is refused with 400, never cut. The visitors' API (/api/public/*) answers 429 \`rate_limited\` with Retry-After beyond its per-address limit (requests per minute, configurable).`,
     },
     paths: {
       '/api/session': {
-        post: { summary: 'Log in: sets the session cookie, returns the user and the CSRF token', security: [], requestBody: { required: true, ...json('Login') }, responses: { 200: { description: 'logged in' }, 401: err('wrong user name or password'), 429: err('too many failed logins (Retry-After)') } },
+        post: { summary: 'Log in: sets the session cookie, returns the user and the CSRF token', security: [], requestBody: { required: true, ...json('Login') }, responses: { 200: { description: 'logged in' }, 401: err('wrong user name or password'), 429: err('too many failed logins for this user name from this address: wait (Retry-After)') } },
         get: { summary: 'Who is logged in, and the CSRF token', responses: { 200: { description: 'session' }, 401: err('not logged in') } },
         delete: { summary: 'Log out (needs the CSRF token)', responses: { 204: { description: 'logged out' }, 403: err('CSRF token missing') } },
       },
@@ -62,6 +62,9 @@ export function openApiDocument(): object {
         patch: { summary: 'Change name, role, units (admin)', parameters: [idParam], requestBody: { required: true, ...json('UserPatch') }, responses: { 200: { description: 'changed' }, 409: err('the last admin') } },
         delete: { summary: 'Remove an account (admin)', parameters: [idParam], responses: { 204: { description: 'removed' }, 409: err('the last admin') } },
       },
+      '/api/users/{id}/password-reset': { post: { summary: 'A new one-time password (admin); returned once; the account\'s sessions end', parameters: [idParam], responses: { 201: { description: '{ oneTimePassword }' }, 404: err('unknown user') } } },
+      '/api/login-limits': { get: { summary: 'Failed-login counts (admin): per user name + address, per name, per address, with the wait each causes', responses: { 200: { description: '{ policy, limits: [{ id, kind, username, address, failures, lastFailureAt, waitMs, slowing }] }' }, 403: err('not an admin') } } },
+      '/api/login-limits/{id}': { delete: { summary: 'Lift one login limit (admin; audited)', parameters: [idParam], responses: { 204: { description: 'lifted' }, 404: err('no such limit (it may have faded)') } } },
       '/api/users/{id}/tokens': { post: { summary: 'A new API token (admin); returned once', parameters: [idParam], requestBody: { required: true, ...json('NewToken') }, responses: { 201: { description: '{ token }' } } } },
       '/api/audit': {
         get: {

@@ -4,6 +4,7 @@
 // File: "WGF1" | width (2) | height (2) | planes (1) | deflate of the planes.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../store/private-file.js';
 import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { frameHash, rowBytes, type Frame } from '../../renderer/frame.js';
@@ -18,7 +19,7 @@ export class FrameStore {
 
   static async open(dataDir: string): Promise<FrameStore> {
     const dir = path.join(dataDir, 'frames');
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     return new FrameStore(dir);
   }
 
@@ -39,7 +40,7 @@ export class FrameStore {
     const file = this.file(frame.hash);
     if (existsSync(file)) return;
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, blob);
+    await writeFile(tmp, blob, { mode: PRIVATE_FILE_MODE });
     await rename(tmp, file);
   }
 

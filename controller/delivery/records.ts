@@ -1,11 +1,11 @@
 // Durable delivery records, one per display: what it should show, what it confirmed, and the next sequence number.
 // Kept in DATA_DIR/delivery.json (apart from the staff-edited data, so acks never rewrite that file). Writes are
-// coalesced — many acks, one write — and atomic (lowdb/steno: temp file + rename). A damaged file is set aside
+// coalesced — many acks, one write — and atomic (temp file + rename, mode 0600). A damaged file is set aside
 // (renamed, never overwritten) and delivery starts from what displays report in their hellos.
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { PrivateJsonFile } from '../store/private-file.js';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 
@@ -59,7 +59,7 @@ export class DeliveryRecords {
         log.error({ file, movedTo: aside }, 'delivery records damaged: set aside; displays will report their state on check-in');
       }
     }
-    return new DeliveryRecords(new Low(new JSONFile<RecordsFile>(file), data), log, delayMs);
+    return new DeliveryRecords(new Low(new PrivateJsonFile<RecordsFile>(file), data), log, delayMs);
   }
 
   get(id: string): DeliveryRecord | undefined {

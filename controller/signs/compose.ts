@@ -1,6 +1,6 @@
 // What a display should show, as a pure function of the stored state (and, later, the clock).
 import type { Arrow, DirectorySignContent, DoorSignContent, SignContent } from '../../renderer/content.js';
-import type { BulkNotice, Data, Display, Floor, Person, Room } from '../domain/model.js';
+import type { BulkNotice, Data, Display, Floor, Move, Person, Room } from '../domain/model.js';
 import { summarize } from '../domain/hours.js';
 import { graphIndexFor, type GraphIndex, type WalkNode } from '../wayfinding/graph.js';
 import { route } from '../wayfinding/route.js';
@@ -50,6 +50,25 @@ export function occupantsAt(data: Readonly<Data>, room: Room, now: number): stri
     if (m.toRoomId === room.id && !ids.includes(m.personId)) ids.push(m.personId);
   }
   return ids;
+}
+
+/**
+ * The rooms whose occupants a planned move changes, named or implied (with `fromRoomId: null`, every room the person
+ * sits in at that moment), by the same rule the signs and MoveApplier use (`occupantsAt`): each room is compared
+ * with and without the move at its moment and at every later planned move's. For a stored move, that is what
+ * cancelling it changes.
+ */
+export function roomsAlteredByMove(data: Readonly<Data>, move: Move): string[] {
+  const others = data.moves.filter((m) => m.id !== move.id);
+  const at = Date.parse(move.effectiveAt);
+  const moments = [at, ...others.map((m) => Date.parse(m.effectiveAt)).filter((t) => t > at)];
+  const without = { ...data, moves: others };
+  const withMove = { ...data, moves: [...others, move] };
+  const changed: string[] = [];
+  for (const room of data.rooms) {
+    if (moments.some((t) => occupantsAt(without, room, t).join('\n') !== occupantsAt(withMove, room, t).join('\n'))) changed.push(room.id);
+  }
+  return changed;
 }
 
 export function composeDoorSign(data: Readonly<Data>, roomId: string, now: number = Date.now()): DoorSignContent {

@@ -1,10 +1,10 @@
 // The JSON store: lowdb over one file in the data directory, validated with zod on load.
-// lowdb writes through steno (write to a temp file, then rename), so a crash never leaves a torn file. A file that
+// lowdb writes through PrivateJsonFile (0600 temp file, then rename), so a crash never leaves a torn file. A file that
 // fails validation is never overwritten: start-up stops and names the file and the bad record.
 import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { PRIVATE_DIR_MODE, PrivateJsonFile } from './private-file.js';
 import type { Bus, BusEvents } from '../bus.js';
 import { overlaps, sortSlots, type Slot } from '../domain/hours.js';
 import { occupantsAt } from '../signs/compose.js';
@@ -79,7 +79,7 @@ export class Store {
    * (StoreLoadError naming file and record) and left untouched.
    */
   static async open(dataDir: string, deps: { bus: Bus; clock: Clock; seed: () => Data }): Promise<Store> {
-    await mkdir(dataDir, { recursive: true });
+    await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const file = path.join(dataDir, DATA_FILE);
     let raw: string | null = null;
     try {
@@ -107,7 +107,7 @@ export class Store {
       }
       data = parsed.data;
     }
-    const db = new Low<Data>(new JSONFile<Data>(file), data);
+    const db = new Low<Data>(new PrivateJsonFile<Data>(file), data);
     const store = new Store(file, db, deps.bus, deps.clock);
     if (fresh) await db.write();
     return store;

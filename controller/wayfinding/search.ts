@@ -84,12 +84,13 @@ export class SearchIndex {
   }
 }
 
-/** What visitors can search for, from the stored data: services, people, and rooms (number, name, unit). */
+/** What visitors can search for, from the stored data: services, people (by name), and rooms (number, name, unit). */
 export function entriesFrom(data: Readonly<Data>): SearchEntry[] {
   const unitName = new Map(data.units.map((u) => [u.id, `${u.name} ${u.nameEn}`]));
   return [
     ...data.services.map((s) => ({ key: `service:${s.id}`, kind: 'service' as const, id: s.id, primary: `${s.nameDe} ${s.nameEn}`, secondary: s.synonyms.join(' '), extra: '' })),
-    ...data.people.map((p) => ({ key: `person:${p.id}`, kind: 'person' as const, id: p.id, primary: p.name, secondary: '', extra: p.title ?? '' })),
+    // By name only: a title ("Teamleiterin") would let anyone on the internet find who holds it.
+    ...data.people.map((p) => ({ key: `person:${p.id}`, kind: 'person' as const, id: p.id, primary: p.name, secondary: '', extra: '' })),
     ...data.rooms.map((r) => ({ key: `room:${r.id}`, kind: 'room' as const, id: r.id, primary: r.number, secondary: r.name, extra: r.unitId ? (unitName.get(r.unitId) ?? '') : '' })),
   ];
 }

@@ -1,7 +1,8 @@
 // The visitor's question answered from the current state: what they typed → where to go **now** → how to get there.
 // An absent person leads to the substitute's room; a notice or bulk notice that redirects is followed; a service
 // offered in several rooms leads to the nearest one open now. Indexes are built lazily from the data the store
-// holds and rebuilt when it changes; closures are read per query, so they take effect at once.
+// holds and rebuilt when it changes; closures are read per query, so they take effect at once. Answers are public
+// (phones outside the building): a person is named with where to go, never with their title or return date.
 import type { Data, Floor, Room } from '../domain/model.js';
 import { isOpen } from '../domain/hours.js';
 import { noticeActive, occupantsAt, shownNotice } from '../signs/compose.js';
@@ -181,11 +182,6 @@ export class Wayfinder {
     return at;
   }
 
-  private dateText(ms: number): Text {
-    const f = (locale: string) => new Intl.DateTimeFormat(locale, { timeZone: this.timezone, weekday: 'short', day: 'numeric', month: locale === 'de-DE' ? '2-digit' : 'short' }).format(new Date(ms));
-    return { de: f('de-DE'), en: f('en-GB') };
-  }
-
   /** Search, each hit resolved to where to go now. */
   search(query: string, opts: { from?: string; stepFree: boolean; limit?: number }): { from: Place; hits: Hit[] } {
     const q = query.trim();
@@ -211,16 +207,16 @@ export class Wayfinder {
       const p = s.data.people.find((x) => x.id === id);
       if (!p) return null;
       const room = s.data.rooms.find((r) => occupantsAt(s.data, r, now).includes(p.id));
-      const subtitle: Text = { de: p.title ?? 'Mitarbeiter/in', en: p.title ?? 'Staff' };
+      // Anyone on the internet can ask: say where to go, never a person's title or when they are back.
+      const subtitle: Text = { de: 'Mitarbeiter/in', en: 'Staff' };
       const a = p.absence;
       let target = room;
       if (a && noticeActive({ from: a.from, until: a.until }, now)) {
-        const back = this.dateText(Date.parse(a.until) - 1);
         const sub = a.substituteRoomId ? s.rooms.get(a.substituteRoomId) : undefined;
         if (sub) {
-          notes.push({ de: `${p.name} ist bis ${back.de} abwesend. Die Vertretung finden Sie in Zimmer ${sub.number}.`, en: `${p.name} is away until ${back.en}. Their substitute is in room ${sub.number}.`});
+          notes.push({ de: `${p.name} ist derzeit abwesend. Die Vertretung finden Sie in Zimmer ${sub.number}.`, en: `${p.name} is away at the moment. Their substitute is in room ${sub.number}.` });
           target = sub;
-        } else notes.push({ de: `${p.name} ist bis ${back.de} abwesend.`, en: `${p.name} is away until ${back.en}.` });
+        } else notes.push({ de: `${p.name} ist derzeit abwesend.`, en: `${p.name} is away at the moment.` });
       }
       if (!target) return { kind, id, title: p.name, subtitle, destination: null, notes: [...notes, { de: 'Derzeit keinem Zimmer zugeordnet.', en: 'Not assigned to a room at the moment.' }] };
       const final = this.followRedirects(s, target, notes);

@@ -90,7 +90,7 @@ describe('destinations follow the state of the day', () => {
     if (p) p.absence = { from: null, until: '2026-11-28T00:00:00+01:00', substituteRoomId: 'r-2.15' };
     const after = finder(data).search('Zimmermann', { stepFree: false }).hits[0];
     expect(after?.destination?.number).toBe('2.15');
-    expect(after?.notes[0]?.de).toBe('Dr. Felix Zimmermann ist bis Fr., 27.11. abwesend. Die Vertretung finden Sie in Zimmer 2.15.');
+    expect(after?.notes[0]?.de).toBe('Dr. Felix Zimmermann ist derzeit abwesend. Die Vertretung finden Sie in Zimmer 2.15.');
     expect(finder(data).route(undefined, after?.destination?.roomId as string, false)).toMatchObject({ ok: true, to: { number: '2.15' } });
   });
 

@@ -1,4 +1,4 @@
-import { api, ApiError, el, mountUserMenu, session } from './common.js';
+import { api, ApiError, applyLanguage, el, mountUserMenu, session, tr } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const me = await session();
@@ -44,10 +44,57 @@ async function loadUsers() {
           } catch (err) {
             fail(err);
           }
+        } }), ' ', el('button', { type: 'button', class: 'secondary', text: tr('Passwort zurücksetzen', 'Reset password'), onclick: async () => {
+          try {
+            const { oneTimePassword } = await api(`/api/users/${u.id}/password-reset`, { method: 'POST', body: {} });
+            message('ok', `Neues Einmal-Passwort für ${u.username} (nur jetzt sichtbar · shown once; alle Sitzungen beendet · all sessions ended): ${oneTimePassword}`);
+            await loadUsers();
+          } catch (err) {
+            fail(err);
+          }
         } })),
       );
     }),
   );
+}
+
+const KIND = { 'user-address': 'Name + Adresse · name + address', user: 'Name (alle Adressen) · name (all addresses)', address: 'Adresse (alle Namen) · address (all names)' };
+
+/** Who is being slowed down at login, and a way to lift it (audited). */
+async function loadLimits() {
+  const { policy, limits } = await api('/api/login-limits');
+  $('limits-policy').textContent = tr(
+    `Nach ${policy.freeFailures} Fehlversuchen für einen Namen von einer Adresse wächst die Wartezeit (höchstens ${Math.round(policy.maxDelayMs / 60_000)} min); gesperrt wird kein Konto.`,
+    `After ${policy.freeFailures} failures for a name from one address the wait grows (at most ${Math.round(policy.maxDelayMs / 60_000)} min); no account is locked.`,
+  );
+  const state = (l) =>
+    l.kind === 'user-address'
+      ? l.waitMs > 0 ? tr(`wartet noch ${Math.ceil(l.waitMs / 1000)} s`, `waits ${Math.ceil(l.waitMs / 1000)} s more`) : tr('frei', 'free')
+      : l.slowing ? tr('bremst: je Adresse 1 Versuch frei', 'slowing: 1 free try per address') : tr('unter der Schwelle', 'below the ceiling');
+  $('limits').replaceChildren(
+    ...limits.map((l) =>
+      el(
+        'tr',
+        { 'data-limit': l.id },
+        el('td', { text: KIND[l.kind] ?? l.kind, 'data-i18n': true }),
+        el('td', {}, l.username ? el('code', { text: l.username }) : '—'),
+        el('td', {}, l.address ? el('code', { text: l.address }) : '—'),
+        el('td', { text: String(l.failures) }),
+        el('td', { text: state(l) }),
+        el('td', {}, el('button', { type: 'button', class: 'secondary', text: tr('Aufheben', 'Lift'), 'aria-label': `${tr('Aufheben', 'Lift')}: ${[l.username, l.address].filter(Boolean).join(' @ ')}`, onclick: async () => {
+          try {
+            await api(`/api/login-limits/${encodeURIComponent(l.id)}`, { method: 'DELETE' });
+            message('ok', tr('Aufgehoben', 'Lifted'));
+            await Promise.all([loadLimits(), loadAudit()]);
+          } catch (err) {
+            fail(err);
+          }
+        } })),
+      ),
+    ),
+  );
+  if (limits.length === 0) $('limits').replaceChildren(el('tr', {}, el('td', { colspan: '6', class: 'muted', text: 'Keine Fehlversuche · No failed logins', 'data-i18n': true })));
+  applyLanguage($('limits'));
 }
 
 async function loadAudit() {
@@ -84,4 +131,4 @@ $('audit-filter').addEventListener('submit', (e) => {
   void loadAudit();
 });
 
-await Promise.all([loadUsers(), loadAudit()]);
+await Promise.all([loadUsers(), loadLimits(), loadAudit()]);

@@ -199,7 +199,8 @@ export function connectLive(onMessage, onState = () => {}) {
         console.error('bad live message', err);
       }
     });
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (e) => {
+      if (e.code === 4401) return toLogin(); // the session ended (logout elsewhere, password reset, expiry)
       onState(false);
       setTimeout(open, delay);
       delay = Math.min(delay * 2, 10_000);

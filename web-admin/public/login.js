@@ -1,10 +1,24 @@
 import { api, ApiError, el, setCsrf } from './common.js';
 
 const $ = (id) => document.getElementById(id);
-const next = (() => {
-  const n = new URLSearchParams(location.search).get('next') ?? '/';
-  return n.startsWith('/') && !n.startsWith('//') ? n : '/'; // only ever back into this site
-})();
+/**
+ * Where to go after logging in: only ever back into this site. The browser's own URL parser decides (it reads
+ * "/\\evil", "/\tevil" and "//evil" as other hosts, and "javascript:" as another scheme): the target is resolved
+ * against this origin and kept only if it lands on it. The result is the absolute URL, never a path — a path such as
+ * "//evil" (from "/.//evil") would itself leave the site when assigned.
+ */
+function sameOriginUrl(raw) {
+  const fallback = new URL('/', location.origin).href;
+  if (typeof raw !== 'string' || raw === '') return fallback;
+  let url;
+  try {
+    url = new URL(raw, location.origin);
+  } catch {
+    return fallback;
+  }
+  return url.origin === location.origin ? url.href : fallback;
+}
+const next = sameOriginUrl(new URLSearchParams(location.search).get('next'));
 let currentPassword = '';
 
 function show(boxId, text) {

@@ -1,12 +1,15 @@
 // The building model for staff: plans, walk graph and closures. Admins replace the graph (refused, naming the room,
 // when it would cut a room off); admins and editors close and reopen places (a lift out of order) — routes follow at once.
+// Shared ways (lifts, stairs, corridors) are anyone's to report; a room's own door (or a way ending at it) is its
+// unit's: closing it cuts that room off for visitors, so it needs the right to edit that room.
 import { Router } from 'express';
 import { z } from 'zod';
 import { Id } from '../../controller/domain/model.js';
 import { FloorPlan } from '../../controller/domain/building.js';
 import { checkGraph, WalkGraph } from '../../controller/wayfinding/graph.js';
 import { invalid, type FieldIssue } from '../../controller/errors.js';
-import { auth, requireRole, type Auth } from '../auth.js';
+import { assertMayEditRoom, auth, requireRole, type Auth } from '../auth.js';
+import type { Data } from '../../controller/domain/model.js';
 import type { WebDeps } from '../services.js';
 import { parseBody, userText } from '../validation.js';
 
@@ -20,8 +23,21 @@ export const NewClosure = z.strictObject({
   reason: userText(200),
 });
 
+/** The rooms whose door is this node, or an end of this edge. */
+export function roomsBehind(d: Readonly<Data>, placeId: string): string[] {
+  const edge = d.graph.edges.find((e) => e.id === placeId);
+  const nodeIds = edge ? [edge.a, edge.b] : [placeId];
+  return d.graph.nodes.filter((n) => nodeIds.includes(n.id) && n.kind === 'door' && n.roomId).map((n) => n.roomId as string);
+}
+
 export function buildingRouter({ ctx, audit }: WebDeps): Router {
   const r = Router();
+  const assertMayClose = (a: Auth, placeId: string) => {
+    for (const id of roomsBehind(ctx.store.data, placeId)) {
+      const room = ctx.store.data.rooms.find((x) => x.id === id);
+      if (room) assertMayEditRoom(a.user, room);
+    }
+  };
   r.get('/', (_req, res) => {
     const d = ctx.store.data;
     res.json({ plans: d.plans, graph: d.graph, closures: d.closures });
@@ -58,6 +74,7 @@ export function buildingRouter({ ctx, audit }: WebDeps): Router {
     const body = parseBody(NewClosure, req.body);
     const g = ctx.store.data.graph;
     if (!g.nodes.some((n) => n.id === body.id) && !g.edges.some((e) => e.id === body.id)) throw invalid([{ field: 'id', message: `unknown node or edge "${body.id}"` }]);
+    assertMayClose(a, body.id);
     const c = await ctx.store.addClosure({ ...body, createdBy: a.user.username, createdAt: new Date(ctx.clock.now()).toISOString() });
     await audit.record({ user: a.user.username, action: 'close-place', entity: 'building', id: c.id, before: {}, after: { reason: c.reason } });
     res.status(201).json(c);
@@ -65,6 +82,7 @@ export function buildingRouter({ ctx, audit }: WebDeps): Router {
 
   r.delete('/closures/:id', requireRole('admin', 'editor'), async (req, res) => {
     const a = auth(res) as Auth;
+    assertMayClose(a, String(req.params.id));
     const c = await ctx.store.removeClosure(String(req.params.id));
     await audit.record({ user: a.user.username, action: 'reopen-place', entity: 'building', id: c.id, before: { reason: c.reason }, after: {} });
     res.status(204).end();

@@ -34,8 +34,8 @@ export function displaysRouter({ ctx, delivery, signs }: WebDeps): Router {
     if (!p) throw notFound('preview for display', req.params.id);
     res.set('Content-Type', 'image/png');
     res.set('ETag', `"${p.hash}"`);
-    // The URL carries the hash (?h=…) in the UI, so a given URL's bytes never change.
-    res.set('Cache-Control', req.query.h === p.hash ? 'public, max-age=31536000, immutable' : 'no-cache');
+    // The URL carries the hash (?h=…) in the UI, so a given URL's bytes never change (cached on purpose).
+    res.set('Cache-Control', req.query.h === p.hash ? 'private, max-age=31536000, immutable' : 'no-cache'); // staff-only: never in shared caches
     res.send(p.png);
   });
   return r;

@@ -1,10 +1,11 @@
-// Planned moves: a person changes rooms on a date. Editors plan moves between rooms of their units.
+// Planned moves: a person changes rooms on a date. Editors plan moves of their units' people between rooms of their
+// units; every room a move changes counts, also those it implies (`fromRoomId: null`: out of every room).
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { Id, type Move } from '../../controller/domain/model.js';
 import { AppError, invalid } from '../../controller/errors.js';
-import { auth, assertMayEditRoom, type Auth } from '../auth.js';
+import { auth, assertMayMove, type Auth } from '../auth.js';
 import type { WebDeps } from '../services.js';
 import { parseBody } from '../validation.js';
 
@@ -31,9 +32,8 @@ export function movesRouter({ ctx, audit }: WebDeps): Router {
     if (body.fromRoomId && body.fromRoomId === body.toRoomId) issues.push({ field: 'toRoomId', message: 'must differ from fromRoomId' });
     if (Date.parse(body.effectiveAt) <= ctx.clock.now()) issues.push({ field: 'effectiveAt', message: 'must be in the future (to move someone now, edit the rooms)' });
     if (issues.length) throw invalid(issues);
-    assertMayEditRoom(a.user, ctx.store.room(body.toRoomId));
-    if (body.fromRoomId) assertMayEditRoom(a.user, ctx.store.room(body.fromRoomId));
     const move: Move = { id: `mv-${randomBytes(5).toString('hex')}`, ...body, createdBy: a.user.username };
+    assertMayMove(a.user, ctx.store.data, move, 'plan');
     await ctx.store.addMove(move);
     await audit.record({ user: a.user.username, action: 'plan-move', entity: 'person', id: move.personId, before: { room: move.fromRoomId }, after: { room: move.toRoomId, effectiveAt: move.effectiveAt } });
     res.status(201).json(move);
@@ -43,7 +43,7 @@ export function movesRouter({ ctx, audit }: WebDeps): Router {
     const a = auth(res) as Auth;
     const m = ctx.store.moves().find((x) => x.id === req.params.id);
     if (!m) throw new AppError(404, 'not_found', `move "${req.params.id}" not found`);
-    assertMayEditRoom(a.user, ctx.store.room(m.toRoomId));
+    assertMayMove(a.user, ctx.store.data, m, 'cancel');
     await ctx.store.removeMove(m.id);
     await audit.record({ user: a.user.username, action: 'cancel-move', entity: 'person', id: m.personId, before: { room: m.toRoomId, effectiveAt: m.effectiveAt }, after: {} });
     res.status(204).end();

@@ -7,7 +7,7 @@ import { checkRoomPatch, withRoomPatch } from '../../controller/store/store.js';
 import { composeDoorSign } from '../../controller/signs/compose.js';
 import { renderSign, frameToPng, panelById, PANELS } from '../../renderer/index.js';
 import { diff } from '../../controller/audit/audit-log.js';
-import { assertMayEditRoom, auth, type Auth } from '../auth.js';
+import { assertMayChangeOccupants, assertMayEditRoom, auth, type Auth } from '../auth.js';
 
 export function roomsRouter({ ctx, audit }: WebDeps): Router {
   const r = Router();
@@ -49,6 +49,7 @@ export function roomsRouter({ ctx, audit }: WebDeps): Router {
     if (patch.unitId !== undefined && patch.unitId !== room.unitId && user.role !== 'admin') {
       throw new AppError(403, 'forbidden_unit', 'only admins move a room to another unit');
     }
+    if (patch.occupantIds) assertMayChangeOccupants(user, ctx.store.data, room, patch.occupantIds);
     let updated: Room;
     try {
       updated = await ctx.store.updateRoom(room.id, patch, version);

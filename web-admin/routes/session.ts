@@ -6,6 +6,7 @@ import { SESSION_COOKIE, SESSION_IDLE_MS } from '../../controller/auth/sessions.
 import { auth, csrfOk } from '../auth.js';
 import type { WebDeps } from '../services.js';
 import { parseBody } from '../validation.js';
+import { clientAddress } from '../client-limits.js';
 
 export const Login = z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
 export const PasswordChange = z.strictObject({
@@ -19,11 +20,13 @@ export function sessionRouter(deps: WebDeps): Router {
 
   r.post('/', async (req, res) => {
     const { username, password } = parseBody(Login, req.body);
-    const address = req.socket.remoteAddress ?? 'unknown';
+    // The client's address (X-Forwarded-For only from a trusted proxy): limits count per user name + address.
+    const address = clientAddress(req);
     const wait = limiter.blockedFor(username, address);
     if (wait > 0) {
-      res.set('Retry-After', String(Math.ceil(wait / 1000)));
-      throw new AppError(429, 'too_many_attempts', `too many failed logins; try again in ${Math.ceil(wait / 60_000)} min`);
+      const seconds = Math.ceil(wait / 1000);
+      res.set('Retry-After', String(seconds));
+      throw new AppError(429, 'too_many_attempts', `too many failed logins for this user name from your address; try again in ${seconds < 120 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`}`);
     }
     const user = await users.verify(username, password);
     if (!user) {
@@ -31,8 +34,9 @@ export function sessionRouter(deps: WebDeps): Router {
       ctx.log.warn({ username, address }, 'refused login: wrong user name or password');
       throw new AppError(401, 'bad_credentials', 'wrong user name or password');
     }
-    limiter.succeed(username);
+    limiter.succeed(username, address);
     const session = sessions.create(user.id);
+    // Secure over https: a TLS socket, or X-Forwarded-Proto from a trusted proxy (req.secure follows `trust proxy`).
     res.cookie(SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: SESSION_IDLE_MS });
     await audit.record({ user: user.username, action: 'login', entity: 'session', id: user.id, before: {}, after: {} });
     res.json({ user, csrfToken: session.csrf });
@@ -49,9 +53,9 @@ export function sessionRouter(deps: WebDeps): Router {
     if (a?.session) {
       // Logging out needs the CSRF token too: a foreign page must not be able to log you out either.
       if (!csrfOk(req, a.session)) throw new AppError(403, 'csrf', 'missing or wrong CSRF token (X-CSRF-Token)');
-      sessions.delete(a.session.id);
+      sessions.delete(a.session.id, 'logout');
     }
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
     res.status(204).end();
   });
 
@@ -66,7 +70,7 @@ export function sessionRouter(deps: WebDeps): Router {
     if (!(await users.verify(a.user.username, currentPassword))) throw new AppError(400, 'invalid', 'currentPassword: wrong password', [{ field: 'currentPassword', message: 'wrong password' }]);
     if (newPassword === currentPassword) throw new AppError(400, 'invalid', 'newPassword: must differ from the current one', [{ field: 'newPassword', message: 'must differ from the current one' }]);
     await users.setPassword(a.user.id, newPassword);
-    sessions.deleteForUser(a.user.id, a.session?.id);
+    sessions.deleteForUser(a.user.id, 'password-changed', a.session?.id);
     await audit.record({ user: a.user.username, action: 'password-change', entity: 'user', id: a.user.id, before: {}, after: {} });
     res.status(204).end();
   });

@@ -1,9 +1,11 @@
-// Accounts (admins only): list, create (with a one-time password), change role and units, remove; API tokens.
+// Accounts (admins only): list, create (with a one-time password), change role and units, reset a password (a new
+// one-time password; the account's sessions end), remove; API tokens.
 import { Router } from 'express';
 import { z } from 'zod';
 import { Id } from '../../controller/domain/model.js';
 import { Role } from '../../controller/auth/users.js';
 import { invalid } from '../../controller/errors.js';
+import { generatePassword } from '../../controller/auth/passwords.js';
 import { auth } from '../auth.js';
 import type { WebDeps } from '../services.js';
 import { parseBody, userText } from '../validation.js';
@@ -45,9 +47,19 @@ export function usersRouter({ users, sessions, audit, ctx }: WebDeps): Router {
   r.delete('/:id', async (req, res) => {
     const u = users.get(req.params.id);
     await users.remove(u.id);
-    sessions.deleteForUser(u.id);
+    sessions.deleteForUser(u.id, 'user-deleted');
     await audit.record({ user: actor(res), action: 'delete', entity: 'user', id: u.id, before: { username: u.username, role: u.role }, after: {} });
     res.status(204).end();
+  });
+
+  r.post('/:id/password-reset', async (req, res) => {
+    const u = users.get(req.params.id);
+    const password = generatePassword();
+    await users.setPassword(u.id, password);
+    await users.requirePasswordChange(u.id);
+    sessions.deleteForUser(u.id, 'password-reset');
+    await audit.record({ user: actor(res), action: 'reset-password', entity: 'user', id: u.id, before: {}, after: { username: u.username } });
+    res.status(201).json({ oneTimePassword: password });
   });
 
   r.post('/:id/tokens', async (req, res) => {
