@@ -18,6 +18,7 @@ import { SignService } from './signs/sign-service.js';
 import { setSignPublicUrl, setSignTimezone } from './signs/compose.js';
 import { demoData } from './store/demo.js';
 import { Store } from './store/store.js';
+import { prepareDataDir } from './store/durable.js';
 import { SecretStore } from './store/secrets.js';
 import { UserStore } from './auth/users.js';
 import { SessionStore } from './auth/sessions.js';
@@ -62,7 +63,11 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     }
   };
   try {
-    const store = await Store.open(config.dataDir, { bus, clock, seed: config.demo.seed ? demoData : emptyData });
+    // A read-only or full data directory refuses start-up here, naming the directory; crash leftovers go.
+    const { removedTempFiles } = await prepareDataDir(config.dataDir);
+    if (removedTempFiles.length) log.warn({ files: removedTempFiles }, 'removed temp files left by an earlier crash');
+    const audit = new AuditLog(config.dataDir, clock);
+    const store = await Store.open(config.dataDir, { bus, clock, seed: config.demo.seed ? demoData : emptyData, audit });
     log.info({ file: store.file, rooms: store.rooms().length, displays: store.displays().length }, 'data loaded');
     const ctx: AppContext = { config, clock, log, bus, store };
     const secrets = await SecretStore.open(config.dataDir, store.displays().map((d) => d.id));
@@ -94,7 +99,9 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     delivery.startDailyRefresh();
     stops.push(() => gateway.stop());
 
-    const users = await UserStore.open(config.dataDir);
+    // The CLI writes users.json too (`wegweiser user …`): changes go through the file's lock, and are seen at once.
+    const users = await UserStore.open(config.dataDir, { audit, watch: true, onReloadError: (err) => log.error({ err: err.message }, 'accounts file changed on disk but cannot be read; keeping the accounts in memory') });
+    stops.push(() => users.close());
     let bootstrap: Controller['bootstrap'] = null;
     if (users.count() === 0) {
       // First start: an admin with a one-time password (shown once by the caller, never logged).
@@ -103,8 +110,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
       log.warn('no accounts yet: created user "admin" with a one-time password (printed on the console)');
     }
     const sessions = new SessionStore(clock);
-    const audit = new AuditLog(config.dataDir, clock);
-    const moves = new MoveApplier(ctx, audit);
+    const moves = new MoveApplier(ctx);
     await moves.start();
     stops.push(() => moves.stop());
     const wayfinder = new Wayfinder(() => ctx.store.data, () => clock.now(), config.timezone);
