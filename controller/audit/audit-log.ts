@@ -189,7 +189,7 @@ export class AuditLog {
     }
     const out: AuditEntry[] = [];
     const lines = raw.split('\n');
-    const aborted = new Set<string>();
+    const aborted = new Set<string>(this.pendingAborts); // aborts the full disk has not taken yet count too
     for (let i = lines.length - 1; i >= 0 && out.length < (f.limit ?? 200); i--) {
       const l = parseLine(lines[i]);
       if (!l) continue; // a torn line after a crash is skipped, not fatal

@@ -3,16 +3,19 @@
 // display confirmed as the base for a delta, also after a restart.
 // File: "WGF1" | width (2) | height (2) | planes (1) | deflate of the planes.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { frameHash, rowBytes, type Frame } from '../../renderer/frame.js';
+import { atomicWriter } from '../store/durable.js';
 
 const MAGIC = Buffer.from('WGF1');
 const NAME = /^([0-9a-f]{64})\.wgf$/;
 
 export class FrameStore {
   private readonly packed = new Map<string, Buffer>();
+  /** hashes whose file is written (a failed write — a full disk — is tried again at the next put) */
+  private readonly onDisk = new Set<string>();
 
   private constructor(readonly dir: string) {}
 
@@ -26,9 +29,9 @@ export class FrameStore {
     return path.join(this.dir, `${hash}.wgf`);
   }
 
-  /** Stores a frame (once: an existing hash is not written again). */
+  /** Stores a frame (once: an existing hash is not written again). Temp files a crash leaves are removed at start. */
   async put(frame: Frame): Promise<void> {
-    if (this.packed.has(frame.hash)) return;
+    if (this.onDisk.has(frame.hash)) return;
     const head = Buffer.alloc(9);
     MAGIC.copy(head, 0);
     head.writeUInt16BE(frame.width, 4);
@@ -37,10 +40,8 @@ export class FrameStore {
     const blob = Buffer.concat([head, deflateRawSync(Buffer.concat(frame.planes.map((p) => Buffer.from(p))), { level: 6 })]);
     this.packed.set(frame.hash, blob);
     const file = this.file(frame.hash);
-    if (existsSync(file)) return;
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, blob);
-    await rename(tmp, file);
+    if (!existsSync(file)) await atomicWriter.write(file, blob, { mode: 0o600 });
+    this.onDisk.add(frame.hash);
   }
 
   /** The frame with this hash, from memory or disk; null if unknown or damaged (a damaged file is never used). */
@@ -65,6 +66,7 @@ export class FrameStore {
   /** Removes every frame not in `keep`, from memory and disk. */
   async retainOnly(keep: Set<string>): Promise<number> {
     for (const h of this.packed.keys()) if (!keep.has(h)) this.packed.delete(h);
+    for (const h of this.onDisk) if (!keep.has(h)) this.onDisk.delete(h);
     let removed = 0;
     for (const name of await readdir(this.dir)) {
       const m = NAME.exec(name);

@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 
 /** Writes a whole file so that readers see either the old or the new content, and it is on disk when it resolves. */
 export interface FileWriter {
-  write(file: string, text: string, opts?: { mode?: number }): Promise<void>;
+  write(file: string, content: string | Uint8Array, opts?: { mode?: number }): Promise<void>;
 }
 
 const TMP_SUFFIX = '.tmp';
@@ -21,13 +21,13 @@ export function tempName(file: string): string {
 
 /** Temp file + fsync + rename + fsync of the directory: after a crash the file is either old or new, never torn. */
 export const atomicWriter: FileWriter = {
-  async write(file, text, opts = {}) {
+  async write(file, content, opts = {}) {
     const tmp = tempName(file);
     let renamed = false;
     try {
       const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o600);
       try {
-        await fh.writeFile(text, 'utf8');
+        await fh.writeFile(content);
         await fh.sync();
       } finally {
         await fh.close();
