@@ -85,6 +85,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     }
 
     const frames = await FrameStore.open(config.dataDir);
+    stops.push(() => frames.drain()); // stopped late: after everything that stores frames
     const records = await DeliveryRecords.open(config.dataDir, log);
     const delivery = new Delivery(ctx, secrets, frames, records);
     await delivery.load();

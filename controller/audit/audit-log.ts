@@ -79,7 +79,7 @@ export class AuditLog {
    * Appends lines and fsyncs. A torn last line (a crash in the middle of an append) is closed with a newline first,
    * so it never swallows the next entry. A failure is a StorageUnavailableError.
    */
-  private append(lines: StoredLine[]): Promise<void> {
+  private append(lines: StoredLine[], durable = true): Promise<void> {
     return this.queue.run(async () => {
       const aborts: StoredLine[] = this.pendingAborts.map((txn) => ({ at: this.now(), txn, aborted: true }));
       const text = [...aborts, ...lines].map((l) => `${JSON.stringify(l)}\n`).join('');
@@ -94,7 +94,7 @@ export class AuditLog {
             if (last[0] !== 0x0a) prefix = '\n';
           }
           await fh.write(prefix + text);
-          await fh.sync();
+          if (durable) await fh.sync();
         } finally {
           await fh.close();
         }
@@ -105,10 +105,13 @@ export class AuditLog {
     });
   }
 
-  /** An event that changes no stored data (a login): appended on its own. */
+  /**
+   * An event that changes no stored data (a login): appended on its own, without waiting for the disk — nothing
+   * depends on its order with a data write, and a login should not wait for an fsync.
+   */
   async record(e: Omit<AuditEntry, 'at'>): Promise<AuditEntry> {
     const entry: AuditEntry = { at: this.now(), ...e };
-    await this.append([entry]);
+    await this.append([entry], false);
     return entry;
   }
 

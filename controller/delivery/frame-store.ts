@@ -16,6 +16,8 @@ export class FrameStore {
   private readonly packed = new Map<string, Buffer>();
   /** hashes whose file is written (a failed write — a full disk — is tried again at the next put) */
   private readonly onDisk = new Set<string>();
+  /** writes in progress, so stopping can wait for them */
+  private readonly writing = new Set<Promise<void>>();
 
   private constructor(readonly dir: string) {}
 
@@ -40,8 +42,20 @@ export class FrameStore {
     const blob = Buffer.concat([head, deflateRawSync(Buffer.concat(frame.planes.map((p) => Buffer.from(p))), { level: 6 })]);
     this.packed.set(frame.hash, blob);
     const file = this.file(frame.hash);
-    if (!existsSync(file)) await atomicWriter.write(file, blob, { mode: 0o600 });
+    // No fsync: a frame can always be rendered again, and a damaged file is never used (its hash is checked).
+    const write = existsSync(file) ? Promise.resolve() : atomicWriter.write(file, blob, { mode: 0o600, durable: false });
+    this.writing.add(write);
+    try {
+      await write;
+    } finally {
+      this.writing.delete(write);
+    }
     this.onDisk.add(frame.hash);
+  }
+
+  /** Waits for the writes in progress (at stop: nothing is left writing into the data directory). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.writing]);
   }
 
   /** The frame with this hash, from memory or disk; null if unknown or damaged (a damaged file is never used). */

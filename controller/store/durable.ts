@@ -9,7 +9,8 @@ import { AppError } from '../errors.js';
 
 /** Writes a whole file so that readers see either the old or the new content, and it is on disk when it resolves. */
 export interface FileWriter {
-  write(file: string, content: string | Uint8Array, opts?: { mode?: number }): Promise<void>;
+  /** `durable: false` skips the fsyncs (for what can be re-made, like content-addressed frames) */
+  write(file: string, content: string | Uint8Array, opts?: { mode?: number; durable?: boolean }): Promise<void>;
 }
 
 const TMP_SUFFIX = '.tmp';
@@ -28,7 +29,7 @@ export const atomicWriter: FileWriter = {
       const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o600);
       try {
         await fh.writeFile(content);
-        await fh.sync();
+        if (opts.durable !== false) await fh.sync();
       } finally {
         await fh.close();
       }
@@ -39,7 +40,7 @@ export const atomicWriter: FileWriter = {
     }
     // After the rename readers already see the new file, so memory must follow it: a failed directory fsync only
     // weakens durability against a power cut and is not reported as "not saved".
-    await syncDir(path.dirname(file)).catch(() => undefined);
+    if (opts.durable !== false) await syncDir(path.dirname(file)).catch(() => undefined);
   },
 };
 

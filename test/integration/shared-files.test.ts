@@ -74,7 +74,7 @@ describe('users.json written by the CLI while the server runs', () => {
     } finally {
       await ctl.stop();
     }
-  });
+  }, 120_000); // four CLI processes and a controller: slow on a busy machine
 
   it('a CLI change takes over a lock whose owner died', async () => {
     const t = await tempDir();

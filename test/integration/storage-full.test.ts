@@ -108,7 +108,8 @@ describe.runIf(namespaces)('a full or read-only disk (real tmpfs in a mount name
     ]);
 
     // Read-only: the same truthful 503, and the same agreement.
-    await inside(`mount -o remount,ro ${mnt}`);
+    // A file open for writing at that moment (a frame, the delivery records) makes the remount busy: try again.
+    await waitUntil(async () => inside(`mount -o remount,ro ${mnt}`).then(() => true, () => false), 'the remount read-only', 10_000);
     const ro = await patchRoom('r-c', { name: 'Nur lesen' });
     expect(ro.status).toBe(503);
     expect(((await ro.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'storage_unavailable', message: expect.stringContaining('read-only') });
@@ -120,7 +121,7 @@ describe.runIf(namespaces)('a full or read-only disk (real tmpfs in a mount name
     server.kill('SIGTERM');
     await s.exited;
     server = null;
-  });
+  }, 120_000);
 
   it('refuses to start on a read-only data directory, naming it', async () => {
     const s = start({ readOnly: true });
@@ -131,5 +132,5 @@ describe.runIf(namespaces)('a full or read-only disk (real tmpfs in a mount name
     expect(s.output()).toContain(`data directory ${mnt} is not writable`);
     expect(s.output()).toContain('read-only');
     server = null;
-  });
+  }, 60_000);
 });
