@@ -173,6 +173,6 @@ export async function prepareDataDir(dataDir: string): Promise<{ removedTempFile
   }
   await unlink(probe).catch(() => undefined);
   const removed = await removeStaleTempFiles(dataDir);
-  for (const f of await removeStaleTempFiles(path.join(dataDir, 'frames'))) removed.push(path.join('frames', f));
+  for (const sub of ['frames', 'mosquitto']) for (const f of await removeStaleTempFiles(path.join(dataDir, sub))) removed.push(path.join(sub, f));
   return { removedTempFiles: removed };
 }
