@@ -8,6 +8,9 @@ import { StoreLoadError, DATA_FILE } from './store/store.js';
 import { SecretStore } from './store/secrets.js';
 import { MqttAccess } from './gateways/mqtt/access.js';
 import { Role, UserStore } from './auth/users.js';
+import { AuditLog } from './audit/audit-log.js';
+import { systemClock } from './clock.js';
+import { AppError } from './errors.js';
 import { generatePassword } from './auth/passwords.js';
 import { Data } from './domain/model.js';
 import { composeForDisplay, composeDoorSign, setSignPublicUrl, setSignTimezone } from './signs/compose.js';
@@ -303,7 +306,10 @@ async function cmdUser(argv: string[]): Promise<void> {
   const [action, username] = positionals;
   const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
   await mkdir(dataDir, { recursive: true });
-  const users = await UserStore.open(dataDir);
+  // A running server may be writing users.json too: every change takes the file's lock and applies to the file as it
+  // is now, and is audited as "cli" like a change made in the admin UI.
+  const users = await UserStore.open(dataDir, { audit: new AuditLog(dataDir, systemClock) });
+  const by = 'cli';
   const find = () => {
     const u = users.list().find((x) => x.username === username);
     if (!u) fail(`user: no account "${username ?? ''}"`);
@@ -314,7 +320,7 @@ async function cmdUser(argv: string[]): Promise<void> {
       if (!username) fail('user add: name the account, e.g. "wegweiser user add anna --role editor --unit u-aufenthalt"', 2);
       const role = Role.safeParse(values.role ?? 'editor');
       if (!role.success) fail(`--role: expected admin, editor or viewer, got "${values.role}"`, 2);
-      const { user, password } = await users.add({ username, name: values.name ?? username, role: role.data, unitIds: values.unit ?? [] });
+      const { user, password } = await users.add({ username, name: values.name ?? username, role: role.data, unitIds: values.unit ?? [] }, by);
       process.stdout.write(`created ${user.username} (${user.role}${user.unitIds.length ? `, units ${user.unitIds.join(', ')}` : ''})\none-time password: ${password}\n`);
       return;
     }
@@ -323,14 +329,13 @@ async function cmdUser(argv: string[]): Promise<void> {
       return;
     case 'token': {
       const u = find();
-      process.stdout.write(`${await users.createToken(u.id, values['token-name'] ?? 'cli')}\n`);
+      process.stdout.write(`${await users.createToken(u.id, values['token-name'] ?? 'cli', by)}\n`);
       return;
     }
     case 'passwd': {
       const u = find();
       const password = generatePassword();
-      await users.setPassword(u.id, password);
-      await users.requirePasswordChange(u.id);
+      await users.setPassword(u.id, password, by, { oneTime: true });
       process.stdout.write(`one-time password for ${u.username}: ${password}\n`);
       return;
     }
@@ -355,7 +360,11 @@ try {
       await cmdMqttFiles(rest);
       break;
     case 'user':
-      await cmdUser(rest);
+      // A refusal (name taken, storage full or locked) is a message, not a stack trace.
+      await cmdUser(rest).catch((err: unknown) => {
+        if (err instanceof AppError) fail(`user: ${err.message}`);
+        throw err;
+      });
       break;
     case 'help':
     case '--help':

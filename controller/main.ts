@@ -18,6 +18,7 @@ import { SignService } from './signs/sign-service.js';
 import { setSignPublicUrl, setSignTimezone } from './signs/compose.js';
 import { demoData } from './store/demo.js';
 import { Store } from './store/store.js';
+import { prepareDataDir } from './store/durable.js';
 import { SecretStore } from './store/secrets.js';
 import { UserStore } from './auth/users.js';
 import { SessionStore } from './auth/sessions.js';
@@ -62,7 +63,11 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     }
   };
   try {
-    const store = await Store.open(config.dataDir, { bus, clock, seed: config.demo.seed ? demoData : emptyData });
+    // A read-only or full data directory refuses start-up here, naming the directory; crash leftovers go.
+    const { removedTempFiles } = await prepareDataDir(config.dataDir);
+    if (removedTempFiles.length) log.warn({ files: removedTempFiles }, 'removed temp files left by an earlier crash');
+    const audit = new AuditLog(config.dataDir, clock);
+    const store = await Store.open(config.dataDir, { bus, clock, seed: config.demo.seed ? demoData : emptyData, audit });
     log.info({ file: store.file, rooms: store.rooms().length, displays: store.displays().length }, 'data loaded');
     const ctx: AppContext = { config, clock, log, bus, store };
     const secrets = await SecretStore.open(config.dataDir, store.displays().map((d) => d.id));
@@ -80,6 +85,7 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     }
 
     const frames = await FrameStore.open(config.dataDir);
+    stops.push(() => frames.drain()); // stopped late: after everything that stores frames
     const records = await DeliveryRecords.open(config.dataDir, log);
     const delivery = new Delivery(ctx, secrets, frames, records);
     await delivery.load();
@@ -94,7 +100,9 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     delivery.startDailyRefresh();
     stops.push(() => gateway.stop());
 
-    const users = await UserStore.open(config.dataDir);
+    // The CLI writes users.json too (`wegweiser user …`): changes go through the file's lock, and are seen at once.
+    const users = await UserStore.open(config.dataDir, { audit, watch: true, onReloadError: (err) => log.error({ err: err.message }, 'accounts file changed on disk but cannot be read; keeping the accounts in memory') });
+    stops.push(() => users.close());
     let bootstrap: Controller['bootstrap'] = null;
     if (users.count() === 0) {
       // First start: an admin with a one-time password (shown once by the caller, never logged).
@@ -104,8 +112,19 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     }
     const sessions = new SessionStore(clock);
     stops.push(() => sessions.stop());
-    const audit = new AuditLog(config.dataDir, clock);
-    const moves = new MoveApplier(ctx, audit);
+    // Accounts the CLI removed or gave a new password (users.json changed on disk): their sessions end, live sockets too.
+    let stamps = users.credentialStamps();
+    stops.push(
+      users.onExternalChange(() => {
+        const next = users.credentialStamps();
+        for (const [id, stamp] of stamps) {
+          if (!next.has(id)) sessions.deleteForUser(id, 'user-deleted');
+          else if (next.get(id) !== stamp) sessions.deleteForUser(id, 'password-reset');
+        }
+        stamps = next;
+      }),
+    );
+    const moves = new MoveApplier(ctx);
     await moves.start();
     stops.push(() => moves.stop());
     const wayfinder = new Wayfinder(() => ctx.store.data, () => clock.now(), config.timezone);

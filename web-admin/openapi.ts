@@ -127,6 +127,7 @@ export function openApiDocument(): object {
             404: err('unknown room'),
             409: err('stale version'),
             413: err('body too large'),
+            503: err('storage_unavailable: the change could not be saved (disk full or read-only); nothing changed'),
           },
         },
       },

@@ -1,11 +1,14 @@
 // Accounts: who may use the admin UI and the API, with which role, for which units. Kept in DATA_DIR/users.json
 // (mode 0600, written atomically), apart from the staff-edited data: it holds password and token hashes, never the
-// passwords or tokens themselves.
+// passwords or tokens themselves. The server and `wegweiser user …` both write it: every change takes the file's
+// lock and applies to the file as it is now (SharedJsonFile), and every read notices a change made by the other.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.js';
 import { AppError, conflict, notFound } from '../errors.js';
+import type { FileWriter } from '../store/durable.js';
+import { parseJsonFile, SharedJsonFile } from '../store/shared-json-file.js';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
 
 export const USERS_FILE = 'users.json';
@@ -57,58 +60,76 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 let dummyHash: Promise<string> | null = null;
 
 export class UserStore {
-  private constructor(
-    readonly file: string,
-    private data: UsersFile,
-  ) {}
+  private constructor(private readonly store: SharedJsonFile<UsersFile>) {}
 
-  static async open(dataDir: string): Promise<UserStore> {
-    const file = path.join(dataDir, USERS_FILE);
-    let data: UsersFile = { version: 1, users: [] };
-    const raw = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return null;
-      throw err;
-    });
-    if (raw !== null) {
-      const parsed = UsersFile.safeParse((() => {
-        try {
-          return JSON.parse(raw) as unknown;
-        } catch {
-          return null;
-        }
-      })());
-      if (!parsed.success) throw new Error(`${file}: invalid accounts file; the file was left untouched`);
-      data = parsed.data;
-    }
-    return new UserStore(file, data);
+  get file(): string {
+    return this.store.file;
   }
 
-  private async save(): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.data, null, 2), { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, this.file);
+  /**
+   * Opens the accounts file (a missing one is created by the first change). An unreadable or invalid file is refused
+   * and left untouched. With `audit`, every change is audited before it is written; `watch` loads changes by other
+   * processes as they happen (the server), not only at the next use.
+   */
+  static async open(dataDir: string, opts: { audit?: AuditLog | null; writer?: FileWriter; watch?: boolean; onReloadError?: (err: Error) => void } = {}): Promise<UserStore> {
+    const store = await SharedJsonFile.open<UsersFile>(path.join(dataDir, USERS_FILE), {
+      parse: (raw, file) => {
+        const parsed = UsersFile.safeParse(parseJsonFile(raw, file));
+        if (!parsed.success) throw new Error(`${file}: invalid accounts file; the file was left untouched`);
+        return parsed.data;
+      },
+      empty: () => ({ version: 1, users: [] }),
+      audit: opts.audit ?? null,
+      ...(opts.writer ? { writer: opts.writer } : {}),
+      ...(opts.onReloadError ? { onReloadError: opts.onReloadError } : {}),
+    });
+    if (opts.watch) store.watch();
+    return new UserStore(store);
+  }
+
+  /** Stops watching the file. */
+  close(): void {
+    this.store.close();
+  }
+
+  /** Calls `fn` when a change by another process (a CLI command) has been loaded. */
+  onExternalChange(fn: () => void): () => void {
+    return this.store.onChange(fn);
+  }
+
+  /**
+   * Per account a fingerprint of what a login rests on (its password hash): after an external change (the CLI), the
+   * server compares two of these to end the sessions of accounts that were removed or given a new password.
+   */
+  credentialStamps(): Map<string, string> {
+    return new Map(this.users().map((u) => [u.id, u.passwordHash]));
+  }
+
+  private users(): readonly User[] {
+    return this.store.get().users;
   }
 
   count(): number {
-    return this.data.users.length;
+    return this.users().length;
   }
 
   list(): PublicUser[] {
-    return this.data.users.map(publicUser);
+    return this.users().map(publicUser);
   }
 
   get(id: string): PublicUser {
-    const u = this.data.users.find((x) => x.id === id);
+    const u = this.users().find((x) => x.id === id);
     if (!u) throw notFound('user', id);
     return publicUser(u);
   }
 
   /** Creates an account; without a password, one is generated and returned (shown once). */
-  async add(input: { username: string; name?: string; role: Role; unitIds?: string[]; password?: string; mustChangePassword?: boolean }): Promise<{ user: PublicUser; password: string }> {
-    if (this.data.users.some((u) => u.username.toLowerCase() === input.username.toLowerCase())) {
-      throw conflict(`user name "${input.username}" is taken`);
-    }
+  async add(
+    input: { username: string; name?: string; role: Role; unitIds?: string[]; password?: string; mustChangePassword?: boolean },
+    by = 'system',
+  ): Promise<{ user: PublicUser; password: string }> {
+    const taken = (users: readonly User[]) => users.some((u) => u.username.toLowerCase() === input.username.toLowerCase());
+    if (taken(this.users())) throw conflict(`user name "${input.username}" is taken`);
     const password = input.password ?? generatePassword();
     const user: User = {
       id: `usr-${randomBytes(6).toString('hex')}`,
@@ -121,35 +142,47 @@ export class UserStore {
       tokens: [],
       createdAt: new Date().toISOString(),
     };
-    this.data.users.push(user);
-    await this.save();
+    await this.store.update(by, (d) => {
+      if (taken(d.users)) throw conflict(`user name "${input.username}" is taken`); // by another process meanwhile
+      d.users.push(user);
+      return { result: undefined, audit: [{ action: 'create', entity: 'user', id: user.id, before: {}, after: { username: user.username, role: user.role, unitIds: user.unitIds } }] };
+    });
     return { user: publicUser(user), password };
   }
 
-  async update(id: string, patch: { name?: string; role?: Role; unitIds?: string[] }): Promise<PublicUser> {
-    const u = this.data.users.find((x) => x.id === id);
+  /** The user with this id in `d`, or 404. */
+  private static find(d: UsersFile, id: string): User {
+    const u = d.users.find((x) => x.id === id);
     if (!u) throw notFound('user', id);
-    if (patch.role && patch.role !== 'admin' && u.role === 'admin' && this.data.users.filter((x) => x.role === 'admin').length === 1) {
-      throw new AppError(409, 'last_admin', 'the last admin cannot lose the admin role');
-    }
-    Object.assign(u, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
-    await this.save();
-    return publicUser(u);
+    return u;
   }
 
-  async remove(id: string): Promise<void> {
-    const u = this.data.users.find((x) => x.id === id);
-    if (!u) throw notFound('user', id);
-    if (u.role === 'admin' && this.data.users.filter((x) => x.role === 'admin').length === 1) {
-      throw new AppError(409, 'last_admin', 'the last admin cannot be removed');
-    }
-    this.data.users = this.data.users.filter((x) => x.id !== id);
-    await this.save();
+  async update(id: string, patch: { name?: string; role?: Role; unitIds?: string[] }, by = 'system'): Promise<PublicUser> {
+    return this.store.update(by, (d) => {
+      const u = UserStore.find(d, id);
+      if (patch.role && patch.role !== 'admin' && u.role === 'admin' && d.users.filter((x) => x.role === 'admin').length === 1) {
+        throw new AppError(409, 'last_admin', 'the last admin cannot lose the admin role');
+      }
+      const before = { role: u.role, unitIds: [...u.unitIds], name: u.name };
+      Object.assign(u, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
+      return { result: publicUser(u), audit: [{ action: 'update', entity: 'user', id, before, after: { role: u.role, unitIds: u.unitIds, name: u.name } }] };
+    });
+  }
+
+  async remove(id: string, by = 'system'): Promise<void> {
+    await this.store.update(by, (d) => {
+      const u = UserStore.find(d, id);
+      if (u.role === 'admin' && d.users.filter((x) => x.role === 'admin').length === 1) {
+        throw new AppError(409, 'last_admin', 'the last admin cannot be removed');
+      }
+      d.users = d.users.filter((x) => x.id !== id);
+      return { result: undefined, audit: [{ action: 'delete', entity: 'user', id, before: { username: u.username, role: u.role }, after: {} }] };
+    });
   }
 
   /** The user for a name and password, or null. Takes the same time whether or not the user exists. */
   async verify(username: string, password: string): Promise<PublicUser | null> {
-    const u = this.data.users.find((x) => x.username.toLowerCase() === username.toLowerCase());
+    const u = this.users().find((x) => x.username.toLowerCase() === username.toLowerCase());
     if (!u) {
       dummyHash ??= hashPassword('not a real password');
       await verifyPassword(password, await dummyHash);
@@ -158,45 +191,55 @@ export class UserStore {
     return (await verifyPassword(password, u.passwordHash)) ? publicUser(u) : null;
   }
 
-  async setPassword(id: string, password: string): Promise<void> {
-    const u = this.data.users.find((x) => x.id === id);
-    if (!u) throw notFound('user', id);
-    u.passwordHash = await hashPassword(password);
-    u.mustChangePassword = false;
-    await this.save();
+  /**
+   * Sets a password: the user's own choice (`oneTime` false: the one-time password is done with), or a new one-time
+   * password an admin or the CLI hands out (the next login must choose a new one).
+   */
+  async setPassword(id: string, password: string, by = 'system', opts: { oneTime?: boolean } = {}): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    await this.store.update(by, (d) => {
+      const u = UserStore.find(d, id);
+      u.passwordHash = passwordHash;
+      u.mustChangePassword = opts.oneTime ?? false;
+      return { result: undefined, audit: [{ action: opts.oneTime ? 'password-reset' : 'password-change', entity: 'user', id, before: {}, after: {} }] };
+    });
   }
 
   /** The next login must choose a new password (after an admin reset it). */
-  async requirePasswordChange(id: string): Promise<void> {
-    const u = this.data.users.find((x) => x.id === id);
-    if (!u) throw notFound('user', id);
-    u.mustChangePassword = true;
-    await this.save();
+  async requirePasswordChange(id: string, by = 'system'): Promise<void> {
+    await this.store.update(by, (d) => {
+      const u = UserStore.find(d, id);
+      u.mustChangePassword = true;
+      return { result: undefined, audit: [{ action: 'require-password-change', entity: 'user', id, before: {}, after: {} }] };
+    });
   }
 
   /** A new API token for scripts (`Authorization: Bearer …`); returned once, stored as a hash. */
-  async createToken(userId: string, name: string): Promise<string> {
-    const u = this.data.users.find((x) => x.id === userId);
-    if (!u) throw notFound('user', userId);
+  async createToken(userId: string, name: string, by = 'system'): Promise<string> {
     const id = randomBytes(6).toString('hex');
     const secret = randomBytes(24).toString('base64url');
-    u.tokens.push({ id, name, hash: sha256(secret), createdAt: new Date().toISOString() });
-    await this.save();
+    await this.store.update(by, (d) => {
+      const u = UserStore.find(d, userId);
+      u.tokens.push({ id, name, hash: sha256(secret), createdAt: new Date().toISOString() });
+      return { result: undefined, audit: [{ action: 'create-token', entity: 'user', id: userId, before: {}, after: { token: name } }] };
+    });
     return `wwt_${id}_${secret}`;
   }
 
-  async revokeToken(userId: string, tokenId: string): Promise<void> {
-    const u = this.data.users.find((x) => x.id === userId);
-    if (!u || !u.tokens.some((t) => t.id === tokenId)) throw notFound('token', tokenId);
-    u.tokens = u.tokens.filter((t) => t.id !== tokenId);
-    await this.save();
+  async revokeToken(userId: string, tokenId: string, by = 'system'): Promise<void> {
+    await this.store.update(by, (d) => {
+      const u = d.users.find((x) => x.id === userId);
+      if (!u || !u.tokens.some((t) => t.id === tokenId)) throw notFound('token', tokenId);
+      u.tokens = u.tokens.filter((t) => t.id !== tokenId);
+      return { result: undefined, audit: [{ action: 'revoke-token', entity: 'user', id: userId, before: { token: tokenId }, after: {} }] };
+    });
   }
 
   verifyToken(token: string): PublicUser | null {
     const m = /^wwt_([0-9a-f]{12})_([A-Za-z0-9_-]{32})$/.exec(token);
     if (!m) return null;
     const [, id, secret] = m;
-    for (const u of this.data.users) {
+    for (const u of this.users()) {
       const t = u.tokens.find((x) => x.id === id);
       if (t) {
         const a = Buffer.from(t.hash, 'hex');

@@ -3,17 +3,22 @@
 // display confirmed as the base for a delta, also after a restart.
 // File: "WGF1" | width (2) | height (2) | planes (1) | deflate of the planes.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../store/private-file.js';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { frameHash, rowBytes, type Frame } from '../../renderer/frame.js';
+import { atomicWriter } from '../store/durable.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../store/private-file.js';
 
 const MAGIC = Buffer.from('WGF1');
 const NAME = /^([0-9a-f]{64})\.wgf$/;
 
 export class FrameStore {
   private readonly packed = new Map<string, Buffer>();
+  /** hashes whose file is written (a failed write — a full disk — is tried again at the next put) */
+  private readonly onDisk = new Set<string>();
+  /** writes in progress, so stopping can wait for them */
+  private readonly writing = new Set<Promise<void>>();
 
   private constructor(readonly dir: string) {}
 
@@ -27,9 +32,9 @@ export class FrameStore {
     return path.join(this.dir, `${hash}.wgf`);
   }
 
-  /** Stores a frame (once: an existing hash is not written again). */
+  /** Stores a frame (once: an existing hash is not written again). Temp files a crash leaves are removed at start. */
   async put(frame: Frame): Promise<void> {
-    if (this.packed.has(frame.hash)) return;
+    if (this.onDisk.has(frame.hash)) return;
     const head = Buffer.alloc(9);
     MAGIC.copy(head, 0);
     head.writeUInt16BE(frame.width, 4);
@@ -38,10 +43,20 @@ export class FrameStore {
     const blob = Buffer.concat([head, deflateRawSync(Buffer.concat(frame.planes.map((p) => Buffer.from(p))), { level: 6 })]);
     this.packed.set(frame.hash, blob);
     const file = this.file(frame.hash);
-    if (existsSync(file)) return;
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, blob, { mode: PRIVATE_FILE_MODE });
-    await rename(tmp, file);
+    // No fsync: a frame can always be rendered again, and a damaged file is never used (its hash is checked).
+    const write = existsSync(file) ? Promise.resolve() : atomicWriter.write(file, blob, { mode: PRIVATE_FILE_MODE, durable: false });
+    this.writing.add(write);
+    try {
+      await write;
+    } finally {
+      this.writing.delete(write);
+    }
+    this.onDisk.add(frame.hash);
+  }
+
+  /** Waits for the writes in progress (at stop: nothing is left writing into the data directory). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.writing]);
   }
 
   /** The frame with this hash, from memory or disk; null if unknown or damaged (a damaged file is never used). */
@@ -66,6 +81,7 @@ export class FrameStore {
   /** Removes every frame not in `keep`, from memory and disk. */
   async retainOnly(keep: Set<string>): Promise<number> {
     for (const h of this.packed.keys()) if (!keep.has(h)) this.packed.delete(h);
+    for (const h of this.onDisk) if (!keep.has(h)) this.onDisk.delete(h);
     let removed = 0;
     for (const name of await readdir(this.dir)) {
       const m = NAME.exec(name);

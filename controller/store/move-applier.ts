@@ -1,16 +1,13 @@
 // Writes planned moves into the stored rooms when they fall due (signs already show them from that moment:
 // composition applies due moves itself). One timer, for the earliest move; overdue ones are applied at start.
+// The store audits each applied move with the change itself.
 import type { AppContext } from '../context.js';
-import type { AuditLog } from '../audit/audit-log.js';
 
 export class MoveApplier {
   private timer: { cancel(): void; at: number } | null = null;
   private off: (() => void) | null = null;
 
-  constructor(
-    private readonly ctx: AppContext,
-    private readonly audit: AuditLog,
-  ) {}
+  constructor(private readonly ctx: AppContext) {}
 
   async start(): Promise<void> {
     await this.applyDue();
@@ -43,10 +40,7 @@ export class MoveApplier {
   private async applyDue(): Promise<void> {
     try {
       const applied = await this.ctx.store.applyDueMoves(this.ctx.clock.now());
-      for (const m of applied) {
-        await this.audit.record({ user: 'system', action: 'move', entity: 'person', id: m.personId, before: { room: m.fromRoomId }, after: { room: m.toRoomId } });
-        this.ctx.log.info({ person: m.personId, to: m.toRoomId, planned: m.createdBy }, 'planned move applied');
-      }
+      for (const m of applied) this.ctx.log.info({ person: m.personId, to: m.toRoomId, planned: m.createdBy }, 'planned move applied');
       this.failedAt = null;
     } catch (err) {
       this.failedAt = this.ctx.clock.now();

@@ -1,25 +1,12 @@
-// Files in the data directory are the controller's alone (mode 0600): staff names and absences, delivery state,
-// the audit trail. This is lowdb's JSON file adapter with that mode — like steno (which lowdb uses), an atomic write
-// (temp file + rename) that coalesces writes arriving while one is under way into the latest.
-import { open, readFile, rename } from 'node:fs/promises';
-import path from 'node:path';
+// Files in the data directory are the controller's alone (mode 0600, directories 0700): staff names and absences,
+// delivery state, the audit trail. PrivateJsonFile is lowdb's JSON file adapter on our one atomic writer
+// (store/durable.ts) with that mode; like steno, writes arriving while one is under way coalesce into the latest.
+import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
+import { atomicWriter } from './durable.js';
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
-
-/** Writes `text` to `file` atomically, readable and writable by the owner only. */
-export async function writePrivateFile(file: string, text: string | Uint8Array): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  const fh = await open(tmp, 'w', PRIVATE_FILE_MODE);
-  try {
-    await fh.chmod(PRIVATE_FILE_MODE); // a temp file left by a crash keeps its old mode otherwise
-    await fh.writeFile(text);
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
-}
 
 export class PrivateJsonFile<T> implements Adapter<T> {
   private busy = false;
@@ -56,7 +43,7 @@ export class PrivateJsonFile<T> implements Adapter<T> {
         const job = this.pending;
         this.pending = null;
         try {
-          await writePrivateFile(this.file, job.text);
+          await atomicWriter.write(this.file, job.text, { mode: PRIVATE_FILE_MODE });
           for (const w of job.waiters) w.resolve();
         } catch (err) {
           for (const w of job.waiters) w.reject(err);

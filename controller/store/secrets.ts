@@ -1,10 +1,12 @@
 // Per-display secrets, kept apart from the data file (which the API serialises) in DATA_DIR/secrets.json, mode
 // 0600, written atomically. Each display has one random 32-byte secret; the frame HMAC key is the secret itself and
 // its MQTT password is derived from it one-way, so a leaked broker password does not reveal the frame key.
+// The server and `wegweiser mqtt-files` both create secrets: under the file's lock, on the file as it is now, and
+// only for displays that have none (a secret is never replaced), so neither can drop the other's (SharedJsonFile).
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseJsonFile, SharedJsonFile } from './shared-json-file.js';
 
 export const SECRETS_FILE = 'secrets.json';
 
@@ -18,53 +20,49 @@ type SecretsFile = z.infer<typeof SecretsFile>;
 export const CONTROLLER_MQTT_USER = 'wegweiser-controller';
 
 export class SecretStore {
-  private fresh = false;
+  private constructor(private readonly store: SharedJsonFile<SecretsFile>) {}
 
-  private constructor(
-    readonly file: string,
-    private data: SecretsFile,
-  ) {}
+  get file(): string {
+    return this.store.file;
+  }
 
   /** Opens (or creates) the secrets file and creates secrets for the given displays that have none. */
   static async open(dataDir: string, displayIds: readonly string[]): Promise<SecretStore> {
     const store = await SecretStore.read(dataDir, true);
-    if (displayIds.some((id) => !store.data.displays[id]) || store.fresh) await store.ensure(displayIds);
+    if (store.store.isMissing || displayIds.some((id) => !store.has(id))) await store.ensure(displayIds);
     return store;
   }
 
   /** Reads the secrets file without changing it (for `wegweiser sim`). */
   static async read(dataDir: string, allowMissing = false): Promise<SecretStore> {
-    const file = path.join(dataDir, SECRETS_FILE);
-    let data: SecretsFile | null = null;
-    try {
-      const parsed = SecretsFile.safeParse(JSON.parse(await readFile(file, 'utf8')));
-      if (!parsed.success) throw new Error(`${file}: invalid (${parsed.error.issues[0]?.message ?? ''}); the file was left untouched`);
-      data = parsed.data;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (!data && !allowMissing) throw new Error(`no secrets file at ${file}: start the controller once to create it`);
-    const store = new SecretStore(file, data ?? { version: 1, controller: { mqttPassword: randomBytes(24).toString('base64url') }, displays: {} });
-    store.fresh = data === null;
-    return store;
+    const store = await SharedJsonFile.open<SecretsFile>(path.join(dataDir, SECRETS_FILE), {
+      parse: (raw, file) => {
+        const parsed = SecretsFile.safeParse(parseJsonFile(raw, file));
+        // The first issue's message and path only: never a value from the file.
+        if (!parsed.success) throw new Error(`${file}: invalid (${parsed.error.issues[0]?.message ?? ''}); the file was left untouched`);
+        return parsed.data;
+      },
+      empty: () => ({ version: 1, controller: { mqttPassword: randomBytes(24).toString('base64url') }, displays: {} }),
+    });
+    if (store.isMissing && !allowMissing) throw new Error(`no secrets file at ${store.file}: start the controller once to create it`);
+    return new SecretStore(store);
   }
 
-  /** Creates secrets for displays that have none, and saves. */
+  /** Creates secrets for displays that have none, and saves (keeping every secret already in the file). */
   async ensure(displayIds: readonly string[]): Promise<void> {
-    for (const id of displayIds) this.data.displays[id] ??= randomBytes(32).toString('hex');
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.data, null, 2), { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, this.file);
+    await this.store.update('system', (d) => {
+      for (const id of displayIds) d.displays[id] ??= randomBytes(32).toString('hex');
+      return { result: undefined };
+    });
   }
 
   has(displayId: string): boolean {
-    return this.data.displays[displayId] !== undefined;
+    return this.store.get().displays[displayId] !== undefined;
   }
 
   /** The frame authentication key of a display. */
   frameKey(displayId: string): Buffer {
-    const hex = this.data.displays[displayId];
+    const hex = this.store.get().displays[displayId];
     if (!hex) throw new Error(`no secret for display "${displayId}"`);
     return Buffer.from(hex, 'hex');
   }
@@ -74,11 +72,11 @@ export class SecretStore {
   }
 
   controllerMqttPassword(): string {
-    return this.data.controller.mqttPassword;
+    return this.store.get().controller.mqttPassword;
   }
 
   /** Display ids with secrets (for broker credential files). */
   displayIds(): string[] {
-    return Object.keys(this.data.displays);
+    return Object.keys(this.store.get().displays);
   }
 }

@@ -1,4 +1,4 @@
-import { api, ApiError, applyLanguage, el, mountUserMenu, session, tr } from './common.js';
+import { api, ApiError, applyLanguage, el, mountUserMenu, session, trackEdits, tr } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const me = await session();
@@ -9,6 +9,8 @@ if (me.role !== 'admin') {
 }
 const units = await api('/api/units');
 $('u-units').replaceChildren(...units.map((u) => el('option', { value: u.id, text: u.name })));
+/** an account being filled in: leaving asks first */
+const newUserEdits = trackEdits($('add-user'));
 
 function message(kind, text, issues = []) {
   $('message').replaceChildren(text ? el('div', { class: `message ${kind}` }, text, issues.length ? el('ul', {}, issues.map((i) => el('li', { text: `${i.field}: ${i.message}` }))) : null) : '');
@@ -121,6 +123,7 @@ $('add-user').addEventListener('submit', async (e) => {
     message('ok', `Konto ${user.username} angelegt. Einmal-Passwort (nur jetzt sichtbar · shown once): ${oneTimePassword}`);
     $('u-username').value = '';
     $('u-name').value = '';
+    newUserEdits.settle();
     await loadUsers();
   } catch (err) {
     fail(err);

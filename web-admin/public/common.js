@@ -141,9 +141,52 @@ export function mountUserMenu(user) {
   if (who) who.textContent = `${user.name} (${user.role})`;
   if (user.role !== 'admin') for (const a of document.querySelectorAll('a[href="/admin"]')) a.hidden = true;
   document.getElementById('logout')?.addEventListener('click', async () => {
+    if (hasUnsaved() && !window.confirm(tr('Ungespeicherte Änderungen verwerfen und abmelden?', 'Discard unsaved changes and log out?'))) return;
     await api('/api/session', { method: 'DELETE' }).catch(() => undefined);
+    leaving = true; // asked already
     location.href = '/login';
   });
+}
+
+// Unsaved edits: each page registers what holds them; leaving the page with any (a link, reload, closing the tab,
+// logging out) asks first. Not after a save or a discard: the checks compare with the state last loaded or saved.
+const unsavedChecks = new Set();
+let leaving = false;
+
+/** Registers a check "does this page hold unsaved edits?"; returns a function that removes it. */
+export function guardUnsaved(isDirty) {
+  unsavedChecks.add(isDirty);
+  return () => unsavedChecks.delete(isDirty);
+}
+
+export function hasUnsaved() {
+  return [...unsavedChecks].some((check) => check());
+}
+
+window.addEventListener('beforeunload', (e) => {
+  if (leaving || !hasUnsaved()) return;
+  e.preventDefault();
+  e.returnValue = ''; // older browsers need it set to show the question
+});
+
+/**
+ * Tracks the fields inside `root` (a form, or a table of inline forms): they hold unsaved edits while their values
+ * differ from the values at the last `settle()` — call it once the fields are filled, and after each save or discard.
+ */
+export function trackEdits(root) {
+  const values = () =>
+    JSON.stringify(
+      [...root.querySelectorAll('input, select, textarea')]
+        .filter((f) => f.type !== 'search' && f.type !== 'hidden')
+        .map((f) => (f.type === 'checkbox' || f.type === 'radio' ? f.checked : f.multiple ? [...f.selectedOptions].map((o) => o.value) : f.value)),
+    );
+  let settled = values();
+  guardUnsaved(() => values() !== settled);
+  return {
+    settle() {
+      settled = values();
+    },
+  };
 }
 
 export function previewUrl(displayId, hash) {

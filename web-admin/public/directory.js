@@ -1,10 +1,12 @@
-import { api, ApiError, el, mountUserMenu, session } from './common.js';
+import { api, ApiError, el, mountUserMenu, session, trackEdits } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const me = await session();
 mountUserMenu(me);
 let units = [];
 let rooms = [];
+/** unsaved edits in the forms (and in the absence fields of the table): leaving asks first */
+const edits = { people: trackEdits($('people')), person: trackEdits($('add-person')), service: trackEdits($('add-service')) };
 
 function message(kind, text, issues = []) {
   $('message').replaceChildren(text ? el('div', { class: `message ${kind}` }, text, issues.length ? el('ul', {}, issues.map((i) => el('li', { text: `${i.field}: ${i.message}` }))) : null) : '');
@@ -67,8 +69,12 @@ async function load() {
       el('tr', { 'data-service': s.id }, el('td', { text: s.nameDe }), el('td', { text: s.nameEn }), el('td', { text: s.synonyms.join(', ') }), el('td', { text: roomsOf((x) => x.serviceIds.includes(s.id)) })),
     ),
   );
+  edits.people.settle(); // the table was just drawn from the stored state
   const addable = units.filter((x) => me.role === 'admin' || me.unitIds.includes(x.id));
-  $('p-unit').replaceChildren(...addable.map((x) => el('option', { value: x.id, text: x.name })));
+  if (!$('p-unit').options.length) {
+    $('p-unit').replaceChildren(...addable.map((x) => el('option', { value: x.id, text: x.name })));
+    edits.person.settle();
+  }
   $('add-person').hidden = addable.length === 0 || me.role === 'viewer';
   $('add-service').hidden = me.role !== 'admin';
 }
@@ -80,6 +86,7 @@ $('add-person').addEventListener('submit', async (e) => {
     message('ok', `${$('p-name').value.trim()} hinzugefügt · added.`);
     $('p-name').value = '';
     $('p-title').value = '';
+    edits.person.settle();
     await load();
   } catch (err) {
     fail('Nicht gespeichert · Not saved', err);
@@ -93,6 +100,7 @@ $('add-service').addEventListener('submit', async (e) => {
     await api('/api/services', { method: 'POST', body: { nameDe: $('s-de').value.trim(), nameEn: $('s-en').value.trim(), synonyms } });
     message('ok', `${$('s-de').value.trim()} hinzugefügt · added.`);
     for (const id of ['s-de', 's-en', 's-syn']) $(id).value = '';
+    edits.service.settle();
     await load();
   } catch (err) {
     fail('Nicht gespeichert · Not saved', err);

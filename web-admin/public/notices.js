@@ -1,4 +1,4 @@
-import { api, ApiError, el, mountUserMenu, session } from './common.js';
+import { api, ApiError, el, mountUserMenu, session, trackEdits } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const me = await session();
@@ -15,6 +15,8 @@ const scopes = [
 $('scope').replaceChildren(...scopes.map((s, i) => el('option', { value: String(i), text: scopeLabel(s) })));
 $('redirect').replaceChildren(el('option', { value: '', text: '— keine Umleitung · no redirect —' }), ...rooms.map((r) => el('option', { value: r.id, text: `${r.number} · ${r.name}` })));
 if (me.role === 'viewer' || scopes.length === 0) for (const x of document.querySelectorAll('#form input, #form select, #form textarea, #form button')) x.disabled = true;
+/** a notice being written: leaving asks first */
+const noticeEdits = trackEdits($('form'));
 
 function message(kind, text, issues = []) {
   $('message').replaceChildren(text ? el('div', { class: `message ${kind}` }, text, issues.length ? el('ul', {}, issues.map((i) => el('li', { text: `${i.field}: ${i.message}` }))) : null) : '');
@@ -64,6 +66,7 @@ $('form').addEventListener('submit', async (e) => {
     const n = await api('/api/notices', { method: 'POST', body });
     message('ok', `Veröffentlicht auf ${n.roomIds.length} Schildern bis ${fmt(n.until)} · Posted to ${n.roomIds.length} signs.`);
     $('text').value = '';
+    noticeEdits.settle();
     await load();
   } catch (err) {
     message('error', `Nicht veröffentlicht · Not posted: ${err.message}`, err instanceof ApiError ? (err.body?.error?.issues ?? []) : []);
@@ -114,6 +117,7 @@ async function reopen(id) {
 
 if (places.length) {
   $('closure-place').replaceChildren(...places.map((p) => el('option', { value: p.id, text: p.text })));
+  const closureEdits = trackEdits($('closure-form'));
   if (me.role === 'viewer') for (const x of document.querySelectorAll('#closure-form input, #closure-form select, #closure-form button')) x.disabled = true;
   $('closure-form').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -121,6 +125,7 @@ if (places.length) {
       await api('/api/building/closures', { method: 'POST', body: { id: $('closure-place').value, reason: $('closure-reason').value.trim() } });
       closureMessage('ok', `Gesperrt · Closed: ${placeText($('closure-place').value)}`);
       $('closure-reason').value = '';
+      closureEdits.settle();
       await loadClosures();
     } catch (err) {
       closureMessage('error', `Nicht gesperrt · Not closed: ${err.message}`);

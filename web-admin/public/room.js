@@ -1,8 +1,19 @@
-import { api, ApiError, connectLive, csrf, describeScheduled, describeStatus, el, mountUserMenu, previewUrl, session, tr } from './common.js';
+import { api, ApiError, connectLive, csrf, describeScheduled, describeStatus, el, guardUnsaved, mountUserMenu, previewUrl, session, tr } from './common.js';
+import { changedFields, DAYS as ALL_DAYS, hoursOf, mergeFields, resolveMerge, roomFields, roomPatch } from './merge.js';
 
 const roomId = new URLSearchParams(location.search).get('id');
+/** the days the form has an input for (Sunday hours are kept as stored, not edited here) */
+const FORM_DAYS = ['mo', 'tu', 'we', 'th', 'fr', 'sa'];
 const $ = (id) => document.getElementById(id);
+/** the stored version this tab edits on top of (its version goes with the save) */
 let room = null;
+/** its fields as loaded: what "changed by me" is measured against */
+let base = null;
+/** the fields the form was last filled with (carries what the form does not show: Sunday hours, a notice's from/until) */
+let shown = null;
+/** the form's text as filled, so that even an unreadable entry counts as an unsaved edit */
+let shownText = '';
+let units = [];
 let people = [];
 let services = [];
 let occupantIds = [];
@@ -84,8 +95,10 @@ function mayEdit(r) {
   return me?.role === 'admin' || (me?.role === 'editor' && r.unitId !== null && me.unitIds.includes(r.unitId));
 }
 
+/** Makes `r` the stored version this tab edits, and shows it. */
 function fill(r) {
   room = r;
+  base = roomFields(r);
   const editable = mayEdit(r);
   for (const field of document.querySelectorAll('#form input, #form select, #form textarea, #form button')) field.disabled = !editable;
   $('unit').disabled = !editable || me?.role !== 'admin';
@@ -93,16 +106,51 @@ function fill(r) {
   displayId = r.displayIds[0] ?? null;
   $('title').textContent = `Raum ${r.number} · ${r.name}`;
   document.title = `Raum ${r.number} · Wegweiser`;
-  $('name').value = r.name;
-  $('unit').value = r.unitId ?? '';
-  $('officeHours').value = r.officeHours;
-  fillHours(r.hours ?? []);
-  occupantIds = [...r.occupantIds];
-  serviceIds = [...r.serviceIds];
-  $('notice-text').value = r.notice?.text ?? '';
-  $('notice-redirect').value = r.notice?.redirectRoomId ? roomLabel(roomsById.get(r.notice.redirectRoomId)) : '';
-  renderLists();
+  show(base);
 }
+
+const EDITED = ['name', 'unit', 'officeHours', 'notice-text', 'notice-redirect', ...FORM_DAYS.map((d) => `h-${d}`)];
+const formText = () => JSON.stringify([EDITED.map((id) => $(id).value), occupantIds, serviceIds]);
+
+/** Fills the form with room fields (the stored version's, or a merge's). */
+function show(fields) {
+  shown = fields;
+  $('name').value = fields.name;
+  $('unit').value = fields.unitId ?? '';
+  $('officeHours').value = fields.officeHours;
+  fillHours(hoursOf(fields));
+  occupantIds = [...fields.occupantIds];
+  serviceIds = [...fields.serviceIds];
+  $('notice-text').value = fields.notice?.text ?? '';
+  $('notice-redirect').value = fields.notice?.redirectRoomId ? roomLabel(roomsById.get(fields.notice.redirectRoomId)) : '';
+  renderLists();
+  shownText = formText();
+}
+
+/** The form as room fields. What it does not show (Sunday, a notice's from/until) is carried from what it was filled with. */
+function formFields() {
+  const text = $('notice-text').value.trim();
+  const keep = shown.notice && text === shown.notice.text ? shown.notice : null;
+  const fields = {
+    ...shown,
+    name: $('name').value,
+    unitId: $('unit').value || null,
+    officeHours: $('officeHours').value,
+    occupantIds: [...occupantIds],
+    serviceIds: [...serviceIds],
+    notice: text ? { text, redirectRoomId: redirectTarget()?.id ?? null, from: keep?.from ?? null, until: keep?.until ?? null } : null,
+  };
+  const slots = readHours().slots;
+  for (const day of FORM_DAYS) fields[`hours.${day}`] = slots.filter((x) => x.day === day).map((x) => ({ from: x.from, to: x.to })).sort((a, b) => a.from.localeCompare(b.from));
+  return fields;
+}
+
+/** Unsaved edits: a field differs from the stored version, or the form's text was touched (even unreadably). */
+function hasEdits() {
+  if (!room || !mayEdit(room)) return false;
+  return formText() !== shownText || changedFields(base, formFields()).length > 0;
+}
+guardUnsaved(hasEdits);
 
 const fmtWhen = (iso) => new Date(iso).toLocaleString('de-DE', { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
 
@@ -155,7 +203,7 @@ async function load() {
   }
   me = await session();
   mountUserMenu(me);
-  const [r, units, ppl, svc, rooms] = await Promise.all([
+  const [r, unitList, ppl, svc, rooms] = await Promise.all([
     api(`/api/rooms/${encodeURIComponent(roomId)}`),
     api('/api/units'),
     api('/api/people'),
@@ -164,8 +212,9 @@ async function load() {
   ]);
   people = ppl;
   services = svc;
+  units = unitList;
   roomsById = new Map(rooms.map((x) => [x.id, x]));
-  options($('unit'), units, (u) => u.name, '— keine · none —');
+  options($('unit'), unitList, (u) => u.name, '— keine · none —');
   $('room-list').replaceChildren(...rooms.filter((x) => x.id !== roomId).map((x) => el('option', { value: roomLabel(x) })));
   fill(r);
   await loadMoves();
@@ -188,7 +237,6 @@ $('add-service').addEventListener('change', (e) => {
   $('add-service').focus();
 });
 
-const DAYS = ['mo', 'tu', 'we', 'th', 'fr', 'sa'];
 const hhmm = (t) => {
   const m = /^(\d{1,2})(?::(\d{2}))?$/.exec(t.trim());
   if (!m || Number(m[1]) > 23 || Number(m[2] ?? 0) > 59) return null;
@@ -200,7 +248,7 @@ const short = (t) => (t.endsWith(':00') ? String(Number(t.slice(0, 2))) : `${Num
 function readHours() {
   const slots = [];
   const errors = [];
-  for (const day of DAYS) {
+  for (const day of FORM_DAYS) {
     const text = $(`h-${day}`).value.trim();
     if (!text) continue;
     for (const part of text.split(',')) {
@@ -215,54 +263,123 @@ function readHours() {
 }
 
 function fillHours(slots) {
-  for (const day of DAYS) $(`h-${day}`).value = slots.filter((x) => x.day === day).map((x) => `${short(x.from)}–${short(x.to)}`).join(', ');
+  for (const day of FORM_DAYS) $(`h-${day}`).value = slots.filter((x) => x.day === day).map((x) => `${short(x.from)}–${short(x.to)}`).join(', ');
 }
 
+/** The whole form as a room patch (for the preview, which shows the sign as the form has it). */
 function formState() {
-  const text = $('notice-text').value.trim();
-  const keepWindow = room.notice && text === room.notice.text ? { from: room.notice.from, until: room.notice.until } : {};
-  return {
-    name: $('name').value,
-    unitId: $('unit').value || null,
-    officeHours: $('officeHours').value,
-    hours: readHours().slots,
-    occupantIds: [...occupantIds],
-    serviceIds: [...serviceIds],
-    notice: text ? { text, redirectRoomId: redirectTarget()?.id ?? null, ...keepWindow } : null,
-  };
+  const { name, unitId, officeHours, occupantIds: occ, serviceIds: svc, notice } = formFields();
+  return { name, unitId, officeHours, hours: hoursOf(formFields()), occupantIds: occ, serviceIds: svc, notice };
 }
 
-/** A room or an edit in words, field by field, for the conflict view. */
-function describe(r) {
+const DAY_LABEL = { mo: 'Mo · Mon', tu: 'Di · Tue', we: 'Mi · Wed', th: 'Do · Thu', fr: 'Fr · Fri', sa: 'Sa · Sat', su: 'So · Sun' };
+const FIELD_LABEL = {
+  name: 'Bezeichnung · Name',
+  unitId: 'Organisationseinheit · Unit',
+  officeHours: 'Hinweis zu den Zeiten · Office-hours note',
+  occupantIds: 'Besetzung · Occupants',
+  serviceIds: 'Leistungen · Services',
+  notice: 'Hinweis · Notice',
+  ...Object.fromEntries(ALL_DAYS.map((d) => [`hours.${d}`, `Sprechzeiten ${DAY_LABEL[d]} · Office hours`])),
+};
+
+/** One field's value in words, for the conflict view. */
+function describeField(field, v) {
   const names = (ids, xs, f) => ids.map((id) => f(xs.find((x) => x.id === id)) ?? id).join(', ') || '—';
-  return [
-    ['Bezeichnung · Name', r.name],
-    ['Sprechzeiten · Office hours', r.officeHours || '—'],
-    ['Besetzung · Occupants', names(r.occupantIds, people, (p) => p?.name)],
-    ['Leistungen · Services', names(r.serviceIds, services, (x) => x?.nameDe)],
-    ['Hinweis · Notice', r.notice?.text ?? '—'],
-    ['Umleitung · Redirect', r.notice?.redirectRoomId ? (roomsById.get(r.notice.redirectRoomId)?.number ?? r.notice.redirectRoomId) : '—'],
-  ];
+  if (field.startsWith('hours.')) return v.length ? v.map((x) => `${short(x.from)}–${short(x.to)}`).join(', ') : tr('geschlossen', 'closed');
+  switch (field) {
+    case 'unitId':
+      return units.find((u) => u.id === v)?.name ?? v ?? '—';
+    case 'occupantIds':
+      return names(v, people, (p) => p?.name);
+    case 'serviceIds':
+      return names(v, services, (x) => x?.nameDe);
+    case 'notice':
+      if (!v) return '—';
+      return [
+        v.text,
+        v.redirectRoomId ? `→ ${tr('Umleitung zu Raum', 'redirect to room')} ${roomsById.get(v.redirectRoomId)?.number ?? v.redirectRoomId}` : null,
+        v.from ? `${tr('ab', 'from')} ${fmtWhen(v.from)}` : null,
+        v.until ? `${tr('bis', 'until')} ${fmtWhen(v.until)}` : null,
+      ]
+        .filter(Boolean)
+        .join('\n');
+    default:
+      return v === '' || v === null || v === undefined ? '—' : String(v);
+  }
 }
 
+/**
+ * A colleague saved this room first. Shows every field in which my version and the stored one differ, says who
+ * changed each, and offers to save my changes onto the stored version — asking only where we both changed a field.
+ */
 function showConflict(mine, current) {
-  const a = describe(mine);
-  const b = describe(current);
-  const column = (title, rows, other) =>
-    el('section', {}, el('h3', { text: title }), el('dl', {}, rows.flatMap(([k, v], i) => [el('dt', { text: k }), el('dd', { class: v !== other[i][1] ? 'differs' : '', text: v })])));
+  const theirs = roomFields(current);
+  const merge = mergeFields(base, mine, theirs);
+  const outcome = (d) =>
+    d.conflict
+      ? el(
+          'fieldset',
+          { class: 'choice' },
+          el('legend', { text: tr('Beide geändert – bitte wählen', 'Both changed – please choose') }),
+          ...[
+            ['mine', tr('Meine', 'Mine')],
+            ['theirs', tr('Gespeicherte', 'Saved')],
+          ].map(([value, text]) => el('label', { class: 'inline' }, el('input', { type: 'radio', name: `choice-${d.field}`, value, 'aria-label': `${FIELD_LABEL[d.field] ?? d.field}: ${text}` }), ` ${text}`)),
+        )
+      : el('span', { text: d.mineChanged ? tr('Ihre Änderung wird übernommen', 'your change is kept') : tr('gespeicherte Änderung bleibt', 'the saved change stays') });
+  const rows = merge.differing.map((d) =>
+    el(
+      'tr',
+      { 'data-field': d.field, class: d.conflict ? 'both' : d.mineChanged ? 'mine' : 'theirs' },
+      el('th', { scope: 'row', text: FIELD_LABEL[d.field] ?? d.field }),
+      el('td', { class: d.mineChanged ? 'differs' : '', text: describeField(d.field, d.mine) }),
+      el('td', { class: d.theirsChanged ? 'differs' : '', text: describeField(d.field, d.theirs) }),
+      el('td', {}, outcome(d)),
+    ),
+  );
   const box = $('message');
   box.replaceChildren(
     el(
       'div',
       { class: 'message error', role: 'alert' },
-      'Jemand anderes hat diesen Raum inzwischen geändert – nichts wurde überschrieben. · Someone else changed this room meanwhile – nothing was overwritten.',
+      tr(
+        'Jemand anderes hat diesen Raum inzwischen geändert – nichts wurde überschrieben. Diese Felder unterscheiden sich:',
+        'Someone else changed this room meanwhile – nothing was overwritten. These fields differ:',
+      ),
     ),
-    el('div', { class: 'conflict', id: 'conflict' }, column('Ihre Fassung · Your version', a, b), column(`Gespeicherte Fassung · Saved version (v${current.version})`, b, a)),
+    el(
+      'table',
+      { class: 'conflict', id: 'conflict' },
+      el(
+        'thead',
+        {},
+        el('tr', {}, el('th', { scope: 'col', text: tr('Feld', 'Field') }), el('th', { scope: 'col', text: tr('Ihre Fassung', 'Your version') }), el('th', { scope: 'col', text: tr(`Gespeicherte Fassung (v${current.version})`, `Saved version (v${current.version})`) }), el('th', { scope: 'col', text: tr('Beim Zusammenführen', 'When merged') })),
+      ),
+      el('tbody', {}, rows),
+    ),
     el(
       'p',
       { class: 'row' },
-      el('button', { type: 'button', class: 'secondary', id: 'take-saved', onclick: () => { fill(current); message('ok', 'Gespeicherte Fassung geladen · Saved version loaded.'); } }, 'Gespeicherte Fassung übernehmen · Take the saved version'),
-      el('button', { type: 'button', class: 'secondary', id: 'keep-mine', onclick: () => save(current.version) }, 'Meine Fassung darüber speichern · Save mine over it'),
+      el('button', { type: 'button', class: 'primary', id: 'merge-save', onclick: () => {
+        const choices = {};
+        for (const field of merge.conflicts) choices[field] = document.querySelector(`input[name="choice-${field}"]:checked`)?.value;
+        const open = merge.conflicts.filter((f) => !choices[f]);
+        if (open.length) {
+          box.querySelector('.choice-missing')?.remove();
+          box.append(el('p', { class: 'message error choice-missing', role: 'alert', text: `${tr('Bitte wählen', 'Please choose')}: ${open.map((f) => FIELD_LABEL[f] ?? f).join(', ')}` }));
+          return;
+        }
+        // My changes (and my answers) on top of the stored version; the save then sends only what differs from it.
+        const merged = resolveMerge(merge, choices, mine);
+        fill(current);
+        show(merged);
+        void save();
+      } }, tr('Meine Änderungen übernehmen und speichern', 'Apply my changes to the saved version and save')),
+      el('button', { type: 'button', class: 'secondary', id: 'take-saved', onclick: () => {
+        fill(current);
+        message('ok', tr('Gespeicherte Fassung geladen – Ihre Änderungen wurden verworfen.', 'Saved version loaded – your changes were discarded.'));
+      } }, tr('Gespeicherte Fassung übernehmen', 'Take the saved version')),
     ),
   );
 }
@@ -294,9 +411,10 @@ function schedulePreview() {
   }, 300);
 }
 
-for (const id of ['name', 'officeHours', 'notice-text', 'notice-redirect', ...DAYS.map((d) => `h-${d}`)]) $(id).addEventListener('input', schedulePreview);
+for (const id of ['name', 'officeHours', 'notice-text', 'notice-redirect', ...FORM_DAYS.map((d) => `h-${d}`)]) $(id).addEventListener('input', schedulePreview);
 
-async function save(version) {
+/** Saves the fields this person changed (relative to the stored version the tab edits on) — nothing else. */
+async function save() {
   if ($('notice-redirect').value.trim() && !redirectTarget()) {
     message('error', `Raum „${$('notice-redirect').value.trim()}" nicht gefunden · Room not found – bitte aus der Liste wählen · pick one from the list`);
     $('notice-redirect').focus();
@@ -307,19 +425,20 @@ async function save(version) {
     message('error', `Sprechzeiten nicht lesbar · Office hours unreadable: ${bad.join(', ')} – bitte z. B. „8–12, 13:30–18" · e.g. "8–12, 13:30–18"`);
     return;
   }
-  const mine = formState();
+  const mine = formFields();
+  const changed = changedFields(base, mine);
+  if (!changed.length) {
+    show(base);
+    message('ok', tr('Keine Änderungen zu speichern.', 'No changes to save.'));
+    return;
+  }
   $('save').disabled = true;
   try {
-    fill(await api(`/api/rooms/${encodeURIComponent(roomId)}`, { method: 'PATCH', body: { version, ...mine } }));
-    previewing = false;
-    clearTimeout(previewTimer);
-    previewSeq++;
-    $('preview-note').textContent = '';
-    $('preview').dataset.hash = ''; // show the stored frame from the server again
+    fill(await api(`/api/rooms/${encodeURIComponent(roomId)}`, { method: 'PATCH', body: { version: room.version, ...roomPatch(mine, changed) } }));
+    endPreview();
     message('ok', 'Gespeichert · Saved. Die Anzeige wird aktualisiert · updating the display …');
-    renderStatus();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 409 && err.body?.current) showConflict({ ...room, ...mine }, err.body.current);
+    if (err instanceof ApiError && err.status === 409 && err.body?.current) showConflict(mine, err.body.current);
     else if (err instanceof ApiError) message('error', `Nicht gespeichert · Not saved: ${err.message}`, err.body?.error?.issues ?? []);
     else message('error', `Nicht gespeichert · Not saved: ${err.message}`);
   } finally {
@@ -327,9 +446,25 @@ async function save(version) {
   }
 }
 
+/** The preview shows the stored frame again (after a save or a discard). */
+function endPreview() {
+  previewing = false;
+  clearTimeout(previewTimer);
+  previewSeq++;
+  $('preview-note').textContent = '';
+  $('preview').dataset.hash = ''; // show the stored frame from the server again
+  renderStatus();
+}
+
+$('discard').addEventListener('click', () => {
+  show(base);
+  endPreview();
+  message('ok', tr('Änderungen verworfen.', 'Changes discarded.'));
+});
+
 $('form').addEventListener('submit', (e) => {
   e.preventDefault();
-  void save(room.version);
+  void save();
 });
 
 connectLive(

@@ -30,7 +30,7 @@ export function roomsBehind(d: Readonly<Data>, placeId: string): string[] {
   return d.graph.nodes.filter((n) => nodeIds.includes(n.id) && n.kind === 'door' && n.roomId).map((n) => n.roomId as string);
 }
 
-export function buildingRouter({ ctx, audit }: WebDeps): Router {
+export function buildingRouter({ ctx }: WebDeps): Router {
   const r = Router();
   const assertMayClose = (a: Auth, placeId: string) => {
     for (const id of roomsBehind(ctx.store.data, placeId)) {
@@ -63,9 +63,7 @@ export function buildingRouter({ ctx, audit }: WebDeps): Router {
       });
     }
     if (issues.length) throw invalid(issues);
-    const before = { nodes: d.graph.nodes.length, edges: d.graph.edges.length };
-    await ctx.store.setBuilding(body.graph, body.plans);
-    await audit.record({ user: a.user.username, action: 'update-building', entity: 'building', id: 'graph', before, after: { nodes: body.graph.nodes.length, edges: body.graph.edges.length } });
+    await ctx.store.setBuilding(body.graph, body.plans, a.user.username); // audited with the change
     res.json({ plans: ctx.store.data.plans, graph: ctx.store.data.graph, closures: ctx.store.data.closures });
   });
 
@@ -75,16 +73,14 @@ export function buildingRouter({ ctx, audit }: WebDeps): Router {
     const g = ctx.store.data.graph;
     if (!g.nodes.some((n) => n.id === body.id) && !g.edges.some((e) => e.id === body.id)) throw invalid([{ field: 'id', message: `unknown node or edge "${body.id}"` }]);
     assertMayClose(a, body.id);
-    const c = await ctx.store.addClosure({ ...body, createdBy: a.user.username, createdAt: new Date(ctx.clock.now()).toISOString() });
-    await audit.record({ user: a.user.username, action: 'close-place', entity: 'building', id: c.id, before: {}, after: { reason: c.reason } });
+    const c = await ctx.store.addClosure({ ...body, createdBy: a.user.username, createdAt: new Date(ctx.clock.now()).toISOString() }, a.user.username);
     res.status(201).json(c);
   });
 
   r.delete('/closures/:id', requireRole('admin', 'editor'), async (req, res) => {
     const a = auth(res) as Auth;
     assertMayClose(a, String(req.params.id));
-    const c = await ctx.store.removeClosure(String(req.params.id));
-    await audit.record({ user: a.user.username, action: 'reopen-place', entity: 'building', id: c.id, before: { reason: c.reason }, after: {} });
+    await ctx.store.removeClosure(String(req.params.id), a.user.username);
     res.status(204).end();
   });
   return r;

@@ -1,10 +1,10 @@
 // The staff directory and the service catalogue: admins edit everything; editors add and edit the people of their
-// units — above all their absences, which send visitors to a substitute room. Every change is versioned and audited.
+// units — above all their absences, which send visitors to a substitute room. Every change is versioned and audited
+// (by the store, with the change itself).
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { Id, LIMITS, type Person } from '../../controller/domain/model.js';
-import { diff } from '../../controller/audit/audit-log.js';
 import { AppError, invalid } from '../../controller/errors.js';
 import { auth, requireRole, type Auth } from '../auth.js';
 import type { WebDeps } from '../services.js';
@@ -39,21 +39,18 @@ export const ServicePatch = z.strictObject({
   synonyms: z.array(userText(LIMITS.synonym, { min: 1 })).max(LIMITS.synonyms).optional(),
 });
 
-export function directoryRouter({ ctx, audit }: WebDeps): Router {
+export function directoryRouter({ ctx }: WebDeps): Router {
   const r = Router();
   const me = (res: Parameters<typeof auth>[0]) => (auth(res) as Auth).user;
   const mayEditPerson = (user: Auth['user'], unitId: string | null) =>
     user.role === 'admin' || (user.role === 'editor' && unitId !== null && user.unitIds.includes(unitId));
   const forbid = (user: Auth['user']) =>
     new AppError(403, user.role === 'editor' ? 'forbidden_unit' : 'forbidden', user.role === 'editor' ? 'people of other units are edited by their editors or an admin' : 'viewers cannot change the directory');
-  const record = (res: Parameters<typeof auth>[0], action: string, entity: string, id: string, before: object | null, after: object | null) =>
-    audit.record({ user: me(res).username, action, entity, id, ...diff(before as Record<string, unknown> | null, after as Record<string, unknown> | null) });
 
   r.post('/people', async (req, res) => {
     const body = parseBody(PersonBody, req.body);
     if (!mayEditPerson(me(res), body.unitId)) throw forbid(me(res));
-    const person = await ctx.store.addPerson({ id: `p-${randomBytes(5).toString('hex')}`, ...body, absence: null });
-    await record(res, 'create', 'person', person.id, null, person);
+    const person = await ctx.store.addPerson({ id: `p-${randomBytes(5).toString('hex')}`, ...body, absence: null }, me(res).username);
     res.status(201).json(person);
   });
 
@@ -66,42 +63,37 @@ export function directoryRouter({ ctx, audit }: WebDeps): Router {
     if (sub && !ctx.store.rooms().some((x) => x.id === sub)) throw invalid([{ field: 'absence.substituteRoomId', message: `unknown room "${sub}"` }]);
     let after: Person;
     try {
-      after = await ctx.store.updatePerson(before.id, patch, version);
+      after = await ctx.store.updatePerson(before.id, patch, version, user.username);
     } catch (err) {
       if (err instanceof AppError && err.status === 409) res.locals.conflictCurrent = ctx.store.person(before.id);
       throw err;
     }
-    await record(res, 'update', 'person', after.id, before, after);
     res.json(after);
   });
 
   r.delete('/people/:id', requireRole('admin'), async (req, res) => {
-    const removed = await ctx.store.removePerson(String(req.params.id));
-    await record(res, 'delete', 'person', removed.id, removed, null);
+    await ctx.store.removePerson(String(req.params.id), me(res).username);
     res.status(204).end();
   });
 
   r.post('/services', requireRole('admin'), async (req, res) => {
     const body = parseBody(ServiceBody, req.body);
-    const service = await ctx.store.addService({ id: `s-${randomBytes(5).toString('hex')}`, ...body });
-    await record(res, 'create', 'service', service.id, null, service);
+    const service = await ctx.store.addService({ id: `s-${randomBytes(5).toString('hex')}`, ...body }, me(res).username);
     res.status(201).json(service);
   });
 
   r.patch('/services/:id', requireRole('admin'), async (req, res) => {
     const before = ctx.store.service(String(req.params.id));
     const { version, ...patch } = parseBody(ServicePatch, req.body);
-    const after = await ctx.store.updateService(before.id, patch, version).catch((err: unknown) => {
+    const after = await ctx.store.updateService(before.id, patch, version, me(res).username).catch((err: unknown) => {
       if (err instanceof AppError && err.status === 409) res.locals.conflictCurrent = ctx.store.service(before.id);
       throw err;
     });
-    await record(res, 'update', 'service', after.id, before, after);
     res.json(after);
   });
 
   r.delete('/services/:id', requireRole('admin'), async (req, res) => {
-    const removed = await ctx.store.removeService(String(req.params.id));
-    await record(res, 'delete', 'service', removed.id, removed, null);
+    await ctx.store.removeService(String(req.params.id), me(res).username);
     res.status(204).end();
   });
 

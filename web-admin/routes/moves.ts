@@ -16,7 +16,7 @@ export const NewMove = z.strictObject({
   effectiveAt: z.iso.datetime({ offset: true, message: 'an ISO date-time with offset, e.g. 2026-12-01T07:00:00+01:00' }),
 });
 
-export function movesRouter({ ctx, audit }: WebDeps): Router {
+export function movesRouter({ ctx }: WebDeps): Router {
   const r = Router();
   r.get('/', (_req, res) => {
     res.json(ctx.store.moves());
@@ -34,8 +34,7 @@ export function movesRouter({ ctx, audit }: WebDeps): Router {
     if (issues.length) throw invalid(issues);
     const move: Move = { id: `mv-${randomBytes(5).toString('hex')}`, ...body, createdBy: a.user.username };
     assertMayMove(a.user, ctx.store.data, move, 'plan');
-    await ctx.store.addMove(move);
-    await audit.record({ user: a.user.username, action: 'plan-move', entity: 'person', id: move.personId, before: { room: move.fromRoomId }, after: { room: move.toRoomId, effectiveAt: move.effectiveAt } });
+    await ctx.store.addMove(move, a.user.username); // audited with the change
     res.status(201).json(move);
   });
 
@@ -44,8 +43,7 @@ export function movesRouter({ ctx, audit }: WebDeps): Router {
     const m = ctx.store.moves().find((x) => x.id === req.params.id);
     if (!m) throw new AppError(404, 'not_found', `move "${req.params.id}" not found`);
     assertMayMove(a.user, ctx.store.data, m, 'cancel');
-    await ctx.store.removeMove(m.id);
-    await audit.record({ user: a.user.username, action: 'cancel-move', entity: 'person', id: m.personId, before: { room: m.toRoomId, effectiveAt: m.effectiveAt }, after: {} });
+    await ctx.store.removeMove(m.id, a.user.username);
     res.status(204).end();
   });
   return r;

@@ -23,7 +23,7 @@ export const NewNotice = z.strictObject({
   until: z.iso.datetime({ offset: true, message: 'an ISO date-time with offset, e.g. 2026-11-24T18:00:00+01:00' }),
 });
 
-export function noticesRouter({ ctx, audit }: WebDeps): Router {
+export function noticesRouter({ ctx }: WebDeps): Router {
   const r = Router();
   const mayManage = (a: Auth, scope: BulkNotice['scope']) =>
     a.user.role === 'admin' || (a.user.role === 'editor' && scope.kind === 'unit' && a.user.unitIds.includes(scope.id));
@@ -47,9 +47,8 @@ export function noticesRouter({ ctx, audit }: WebDeps): Router {
       createdBy: a.user.username,
       createdAt: new Date(now).toISOString(),
     };
-    await ctx.store.addBulkNotice(notice);
+    await ctx.store.addBulkNotice(notice, a.user.username); // audited with the change
     const roomIds = affected(notice);
-    await audit.record({ user: a.user.username, action: 'create', entity: 'notice', id: notice.id, before: {}, after: { scope: notice.scope, text: notice.text, until: notice.until, rooms: roomIds.length } });
     ctx.log.info({ notice: notice.id, scope: notice.scope, rooms: roomIds.length, until: notice.until, user: a.user.username }, 'bulk notice posted');
     res.status(201).json({ ...notice, roomIds });
   });
@@ -58,8 +57,7 @@ export function noticesRouter({ ctx, audit }: WebDeps): Router {
     const a = auth(res) as Auth;
     const n = ctx.store.bulkNotices().find((x) => x.id === req.params.id);
     if (n && !mayManage(a, n.scope)) throw new AppError(403, 'forbidden_unit', 'not a notice of your units');
-    const removed = await ctx.store.removeBulkNotice(req.params.id);
-    await audit.record({ user: a.user.username, action: 'delete', entity: 'notice', id: removed.id, before: { text: removed.text, until: removed.until }, after: {} });
+    await ctx.store.removeBulkNotice(req.params.id, a.user.username);
     res.status(204).end();
   });
 

@@ -9,7 +9,7 @@ import { renderSign, frameToPng, panelById, PANELS } from '../../renderer/index.
 import { diff } from '../../controller/audit/audit-log.js';
 import { assertMayChangeOccupants, assertMayEditRoom, auth, type Auth } from '../auth.js';
 
-export function roomsRouter({ ctx, audit }: WebDeps): Router {
+export function roomsRouter({ ctx }: WebDeps): Router {
   const r = Router();
   const displaysOf = (room: Room) => ctx.store.displays().filter((d) => d.roomId === room.id).map((d) => d.id);
   const view = (room: Room) => ({ ...room, displayIds: displaysOf(room) });
@@ -52,14 +52,13 @@ export function roomsRouter({ ctx, audit }: WebDeps): Router {
     if (patch.occupantIds) assertMayChangeOccupants(user, ctx.store.data, room, patch.occupantIds);
     let updated: Room;
     try {
-      updated = await ctx.store.updateRoom(room.id, patch, version);
+      updated = await ctx.store.updateRoom(room.id, patch, version, user.username); // audited with the change
     } catch (err) {
       // A stale edit: answer with the version now stored, so the editor can show both side by side.
       if (err instanceof AppError && err.status === 409) res.locals.conflictCurrent = view(ctx.store.room(room.id));
       throw err;
     }
     const change = diff(room as unknown as Record<string, unknown>, updated as unknown as Record<string, unknown>);
-    await audit.record({ user: user.username, action: 'update', entity: 'room', id: room.id, ...change });
     ctx.log.info({ room: room.id, fields: Object.keys(change.after), version: updated.version, user: user.username }, 'room updated');
     res.json(view(updated));
   });

@@ -69,9 +69,8 @@ export function sessionRouter(deps: WebDeps): Router {
     const { currentPassword, newPassword } = parseBody(PasswordChange, req.body);
     if (!(await users.verify(a.user.username, currentPassword))) throw new AppError(400, 'invalid', 'currentPassword: wrong password', [{ field: 'currentPassword', message: 'wrong password' }]);
     if (newPassword === currentPassword) throw new AppError(400, 'invalid', 'newPassword: must differ from the current one', [{ field: 'newPassword', message: 'must differ from the current one' }]);
-    await users.setPassword(a.user.id, newPassword);
+    await users.setPassword(a.user.id, newPassword, a.user.username); // audited with the change
     sessions.deleteForUser(a.user.id, 'password-changed', a.session?.id);
-    await audit.record({ user: a.user.username, action: 'password-change', entity: 'user', id: a.user.id, before: {}, after: {} });
     res.status(204).end();
   });
 

@@ -3,9 +3,10 @@
 // whole prefix; a display, logged in as its own id, may read only its own frame topic (and the bridge state) and
 // write only its own status topics.
 import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CONTROLLER_MQTT_USER, type SecretStore } from '../../store/secrets.js';
+import { atomicWriter } from '../../store/durable.js';
 import { DisplayIdPattern } from '../../protocol/topics.js';
 
 /** Topics a display publishes (its own id only). */
@@ -77,8 +78,9 @@ export class MqttAccess {
       [out.passwd, this.mosquittoPasswd()],
       [out.acl, this.mosquittoAcl()],
     ] as const) {
-      await writeFile(`${file}.tmp`, text, { mode: 0o600 });
-      await rename(`${file}.tmp`, file);
+      // The server (at start) and `wegweiser mqtt-files` both write these: a temp name of their own each, so two
+      // writers never rename each other's half-written file.
+      await atomicWriter.write(file, text, { mode: 0o600 });
     }
     return out;
   }
