@@ -13,6 +13,10 @@ export interface FileWriter {
   write(file: string, content: string | Uint8Array, opts?: { mode?: number; durable?: boolean }): Promise<void>;
 }
 
+/** Everything in the data directory is the controller's alone: staff names, delivery state, secrets, the audit trail. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
 const TMP_SUFFIX = '.tmp';
 
 /** The temp name our writers use next to `file`; it carries the writer's pid so start-up can tell leftovers apart. */
@@ -26,7 +30,7 @@ export const atomicWriter: FileWriter = {
     const tmp = tempName(file);
     let renamed = false;
     try {
-      const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o600);
+      const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? PRIVATE_FILE_MODE);
       try {
         await fh.writeFile(content);
         if (opts.durable !== false) await fh.sync();
@@ -78,7 +82,7 @@ export function toStorageError(err: unknown): StorageUnavailableError {
 }
 
 /** Writes through `writer`; any failure is a StorageUnavailableError (the file is unchanged: the writer is atomic). */
-export async function persist(writer: FileWriter, file: string, text: string, mode = 0o600): Promise<void> {
+export async function persist(writer: FileWriter, file: string, text: string, mode = PRIVATE_FILE_MODE): Promise<void> {
   try {
     await writer.write(file, text, { mode });
   } catch (err) {
@@ -153,7 +157,7 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
  */
 export async function prepareDataDir(dataDir: string): Promise<{ removedTempFiles: string[] }> {
   try {
-    await mkdir(dataDir, { recursive: true });
+    await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   } catch (err) {
     throw new DataDirError(`data directory ${dataDir} cannot be created: ${(err as Error).message}`);
   }

@@ -3,10 +3,9 @@
 // (store/durable.ts) with that mode; like steno, writes arriving while one is under way coalesce into the latest.
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
-import { atomicWriter } from './durable.js';
+import { atomicWriter, PRIVATE_FILE_MODE } from './durable.js';
 
-export const PRIVATE_FILE_MODE = 0o600;
-export const PRIVATE_DIR_MODE = 0o700;
+export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './durable.js';
 
 export class PrivateJsonFile<T> implements Adapter<T> {
   private busy = false;

@@ -33,6 +33,11 @@ export class SharedJsonFile<T> {
   private readonly queue = new SerialQueue();
   private readonly listeners = new Set<() => void>();
   private watcher: FSWatcher | null = null;
+  /**
+   * True while this process holds the lock and writes: the file then changes under our own hands, so a refresh (a
+   * request, the directory watcher) must not mistake our write for another process's and report it as external.
+   */
+  private writingOwn = false;
 
   private constructor(
     readonly file: string,
@@ -79,6 +84,7 @@ export class SharedJsonFile<T> {
   }
 
   private refresh(): void {
+    if (this.writingOwn) return; // nobody else can write while we hold the lock
     let stamp: string | null;
     try {
       stamp = stampOf(statSync(this.file, { bigint: true, throwIfNoEntry: false }));
@@ -115,25 +121,41 @@ export class SharedJsonFile<T> {
       withFileLock(
         this.file,
         async () => {
-          const fresh = await SharedJsonFile.readFresh(this.file, this.opts);
-          const prev = fresh.raw === null ? MISSING_HASH : sha256(fresh.raw);
-          // A writer that died between its audit entry and its write (kill -9) is settled here, under the lock.
-          if (this.opts.audit) await this.opts.audit.reconcile(path.basename(this.file), prev);
-          const draft = structuredClone(fresh.value);
-          const { result, audit } = change(draft);
-          const text = `${JSON.stringify(draft, null, 2)}\n`;
-          const write = () => persist(this.opts.writer ?? atomicWriter, this.file, text, 0o600);
-          if (this.opts.audit && audit?.length) {
-            await this.opts.audit.recordChange(by, audit, { file: path.basename(this.file), prev, next: sha256(text) }, write);
-          } else await write();
-          this.value = draft;
-          this.missing = false;
-          this.stamp = stampOf(await stat(this.file, { bigint: true }).catch(() => undefined));
-          return result;
+          this.writingOwn = true;
+          try {
+            return await this.changeLocked(by, change);
+          } finally {
+            this.writingOwn = false;
+          }
         },
         this.opts.lock,
       ),
     );
+  }
+
+  private async changeLocked<R>(by: string, change: (draft: T) => { result: R; audit?: AuditDraft[] }): Promise<R> {
+    const fresh = await SharedJsonFile.readFresh(this.file, this.opts);
+    if (fresh.stamp !== this.stamp) {
+      // Another process wrote since we last looked: that content is current now, whatever this change does.
+      this.value = fresh.value;
+      this.missing = fresh.raw === null;
+      this.stamp = fresh.stamp;
+      for (const fn of this.listeners) fn();
+    }
+    const prev = fresh.raw === null ? MISSING_HASH : sha256(fresh.raw);
+    // A writer that died between its audit entry and its write (kill -9) is settled here, under the lock.
+    if (this.opts.audit) await this.opts.audit.reconcile(path.basename(this.file), prev);
+    const draft = structuredClone(fresh.value);
+    const { result, audit } = change(draft);
+    const text = `${JSON.stringify(draft, null, 2)}\n`;
+    const write = () => persist(this.opts.writer ?? atomicWriter, this.file, text, 0o600);
+    if (this.opts.audit && audit?.length) {
+      await this.opts.audit.recordChange(by, audit, { file: path.basename(this.file), prev, next: sha256(text) }, write);
+    } else await write();
+    this.value = draft;
+    this.missing = false;
+    this.stamp = stampOf(await stat(this.file, { bigint: true }).catch(() => undefined));
+    return result;
   }
 
   /** Calls `fn` whenever a change by another process has been loaded. */
