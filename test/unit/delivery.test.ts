@@ -54,6 +54,7 @@ describe('delivery', () => {
         device.applyControl(message);
       },
     });
+    delivery.onLink(true);
     delivery.onHello('ds-a', device.hello());
   });
   afterEach(async () => {
@@ -153,6 +154,7 @@ describe('refresh policy', () => {
       },
       sendControl: async () => undefined,
     });
+    delivery.onLink(true);
     delivery.onHello('ds-a', device.hello());
     delivery.startDailyRefresh();
   });
