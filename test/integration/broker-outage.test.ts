@@ -119,9 +119,10 @@ function outageSuite(factory: TestBrokerFactory): void {
     expect((await patch('r-c', { officeHours: 'Fr 7–9 Uhr (Funkloch)' })).status).toBe(200);
     await ctl.signs.idle();
     const want = status('ds-c').desiredHash as string;
-    for (let i = 0; i < 40 && !status('ds-c').failed; i++) {
-      clock.advance(ACK_TIMEOUT_MS); // an ack timeout, or a retry's backoff
-      await sleep(20);
+    // Timer by timer (ack timeouts, backoffs), letting each transfer go out for real in between.
+    for (let i = 0; i < 200 && !status('ds-c').failed; i++) {
+      clock.advance(Math.max(0, (clock.nextAt() ?? clock.now()) - clock.now()));
+      await sleep(10);
     }
     expect(status('ds-c')).toMatchObject({ failed: true, attempts: 5 });
     const wait = Date.parse(status('ds-c').nextAttemptAt ?? '') - clock.now();
