@@ -175,6 +175,11 @@ function displaySecuritySuite(factory: TestBrokerFactory, foreignClientIds: 'ref
         else expect(c).not.toBeInstanceOf(Error);
         if (!(c instanceof Error)) await c.endAsync();
       }
+      // A wrong password with the controller's own client id is refused before it could replace anything.
+      const guess = await mqtt
+        .connectAsync(broker.url, { clientId: CONTROLLER_MQTT_USER, username: CONTROLLER_MQTT_USER, password: 'guess', reconnectPeriod: 0, connectTimeout: 5000 })
+        .catch((err: Error) => err);
+      expect(guess).toBeInstanceOf(Error);
       await sleep(500);
       expect(dropped).toBe(false); // its last will never fired
       expect(b.connected).toBe(true);
