@@ -68,7 +68,7 @@ export class MqttGateway implements FrameTransport {
       if (this.stopping) return;
       this.setLink(false);
       // Transfers mqtt.js still holds would be sent after the reconnect, stale: delivery has written them off.
-      for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+      for (const [id, pending] of Object.entries(client.outgoing)) if (pending.cmd === 'publish') client.removeOutgoingMessage(Number(id));
     });
     client.on('reconnect', () => log.warn({ url: this.url }, 'reconnecting to MQTT broker'));
     client.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
@@ -94,7 +94,8 @@ export class MqttGateway implements FrameTransport {
   }
 
   private parse<T>(schema: z.ZodType<T>, id: string, leaf: string, payload: Buffer): T | null {
-    const refuse = (reason: string, extra: Record<string, unknown> = {}) => {
+    const refuse = (why: string, extra: Record<string, unknown> = {}) => {
+      const reason = why.length > 200 ? `${why.slice(0, 199)}…` : why; // zod may quote the sender's keys: bounded
       this.ctx.log.warn({ display: id, leaf, reason, ...extra }, 'refused message');
       this.handler.onInvalid(id, leaf, reason);
       return null;
