@@ -285,8 +285,8 @@ async function cmdMqttFiles(argv: string[]): Promise<void> {
   const files = await access.writeMosquittoFiles(path.resolve(values.out ?? path.join(dataDir, 'mosquitto')));
   process.stdout.write(
     `wrote ${files.passwd} and ${files.acl} (${data.displays.length} displays + the controller)\n\n` +
-      `In mosquitto.conf (the files must be readable by the mosquitto user):\n` +
-      `  allow_anonymous false\n  password_file ${files.passwd}\n  acl_file ${files.acl}\n`,
+      `In mosquitto.conf, after the listener line (the files must be readable by the mosquitto user):\n` +
+      MqttAccess.mosquittoConf(files).map((l) => `  ${l}\n`).join(''),
   );
 }
 

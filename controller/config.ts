@@ -52,11 +52,14 @@ export const Config = z.strictObject({
   delivery: z.strictObject({
     /** how long to wait for an ack after the last chunk went out */
     ackTimeoutMs: z.number().int().positive(),
-    /** transfers of one frame before the display is marked failed (until it checks in again) */
+    /** transfers of one frame before the display is marked failed (re-checked after `recheckBaseMs`, or when it reports) */
     maxAttempts: z.number().int().positive(),
     /** retry backoff: base · 2^(attempt−1), capped, times a random factor in [0.5, 1] */
     retryBaseMs: z.number().int().nonnegative(),
     retryMaxMs: z.number().int().nonnegative(),
+    /** a failed display is tried again after base · 2^(round−1), capped, times a random factor in [0.5, 1] */
+    recheckBaseMs: z.number().int().positive(),
+    recheckMaxMs: z.number().int().positive(),
     /** largest chunk on the wire, header included (docs/protocol.md) */
     mtu: z.number().int().min(32).max(65_535),
     /** local hour (0–23) at which every display gets a full refresh against ghosting; null: never */
@@ -88,7 +91,7 @@ export function defaultConfig(): Config {
     mqtt: { embeddedHost: '127.0.0.1', embeddedPort: 1883, topicPrefix: 'wegweiser' },
     log: { level: 'info', format: 'auto' },
     demo: { seed: true, sims: true },
-    delivery: { ackTimeoutMs: 10_000, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 60_000, mtu: 4096, fullRefreshHour: 3 },
+    delivery: { ackTimeoutMs: 10_000, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 60_000, recheckBaseMs: 120_000, recheckMaxMs: 1_800_000, mtu: 4096, fullRefreshHour: 3 },
     timezone: 'Europe/Berlin',
     publicUrl: 'http://localhost:8080',
   };

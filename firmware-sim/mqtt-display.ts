@@ -1,7 +1,10 @@
 // A simulated display on Wi-Fi: the SimDevice core behind an MQTT client that connects like a real one
-// (availability with last will, hello on connect, frames in, ack/nak out). A battery display sleeps: it wakes every
-// check-in interval, says so (availability "online" + check-in), listens a moment — longer while a transfer is
-// coming in — then says "asleep" and turns its radio off: frames sent while it sleeps never reach it.
+// (availability with last will, hello on connect, frames in, ack/nak out; its client id is its user name, the
+// display id). When the controller announces itself (bridge/state "online", live — not a retained copy) the display
+// says hello again: that is how a controller that was cut off learns what every display shows. A battery display
+// sleeps: it wakes every check-in interval, says so (availability "online" + check-in), listens a moment — longer
+// while a transfer is coming in — then says "asleep" and turns its radio off: frames sent while it sleeps never
+// reach it.
 import { EventEmitter } from 'node:events';
 import { rename, writeFile } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -35,10 +38,17 @@ export interface MqttSimOptions {
   /** its clock's drift, ppm, and initial error, ms */
   driftPpm?: number;
   clockOffsetMs?: number;
+  /** wait between reconnect attempts, ms (default 1000) */
+  reconnectMs?: number;
 }
 
 export interface MqttSimEvents {
   displayed: [hash: string];
+  /** every frame chunk its radio received (before link faults), as sent */
+  chunk: [payload: Buffer];
+  /** its MQTT connection is up (first connect and every reconnect) */
+  connected: [];
+  hello: [];
   refused: [reason: string];
   checkin: [checkIn: CheckIn];
   sleep: [];
@@ -58,6 +68,9 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
   checkIns = 0;
   /** control messages received (accepted or not) */
   controlMessages = 0;
+  /** MQTT connections made (1 + reconnects) and hellos published */
+  connects = 0;
+  hellos = 0;
 
   constructor(readonly opts: MqttSimOptions) {
     super();
@@ -93,9 +106,9 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
   async start(): Promise<void> {
     const id = this.opts.id;
     const client = mqtt.connect(this.opts.url, {
-      clientId: `wegweiser-display-${id}`,
+      clientId: id, // the only client id its login may use
+      reconnectPeriod: this.opts.reconnectMs ?? 1000,
       clean: true,
-      reconnectPeriod: 1000,
       connectTimeout: 10_000,
       username: id,
       password: this.opts.mqttPassword,
@@ -116,16 +129,23 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       if (this.link.rebootNow()) {
         // A reboot mid-transfer: RAM is gone; the screen and flash keep the last verified frame. It says hello.
         this.device.powerLoss();
-        client.publish(this.t.hello(id), JSON.stringify(this.device.hello()), { qos: 1 });
+        this.sayHello(client);
       }
     };
-    client.on('message', (topic, payload) => {
+    client.on('message', (topic, payload, packet) => {
+      if (topic === this.t.bridgeState) {
+        // A live "online" (not the retained copy a fresh subscription gets) means the controller (re)connected and
+        // asks what we show. Asleep, the radio is off: the next check-in tells it.
+        if (!packet.retain && payload.toString('utf8') === 'online' && this.awake) this.sayHello(client);
+        return;
+      }
       if (topic === this.t.control(id)) {
         this.controlMessages++;
         this.device.applyControl(payload);
         return;
       }
       if (topic !== this.t.frame(id)) return;
+      this.emit('chunk', Buffer.from(payload));
       if (!this.awake) {
         this.missedAsleep++;
         return;
@@ -133,9 +153,11 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       for (const chunk of this.link.incoming(payload)) queue = queue.then(() => handle(chunk));
     });
     client.on('connect', () => {
-      client.subscribe([this.t.frame(id), this.t.control(id)], { qos: 1 }, (err) => {
+      this.connects++;
+      this.emit('connected');
+      client.subscribe([this.t.frame(id), this.t.control(id), this.t.bridgeState], { qos: 1 }, (err) => {
         if (err) return;
-        client.publish(this.t.hello(id), JSON.stringify(this.device.hello()), { qos: 1 });
+        this.sayHello(client);
         if (this.sleepy) this.wake('boot');
         else client.publish(this.t.availability(id), 'online', { qos: 1, retain: true });
       });
@@ -152,6 +174,17 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       client.once('connect', onConnect);
       client.once('error', onError);
     });
+  }
+
+  private sayHello(client: MqttClient): void {
+    this.hellos++;
+    client.publish(this.t.hello(this.id), JSON.stringify(this.device.hello()), { qos: 1 });
+    this.emit('hello');
+  }
+
+  /** Its MQTT connection is up now. */
+  get connected(): boolean {
+    return this.client?.connected ?? false;
   }
 
   private wake(reason: CheckIn['wakeReason']): void {

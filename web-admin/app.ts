@@ -78,8 +78,12 @@ export function createApp(deps: WebDeps): express.Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
+  // Public (load balancers, monitoring, the header of every staff page): 503 while the broker is unreachable,
+  // since then no display can be served. Says nothing but the link's state and since when.
   app.get('/api/health', (_req, res) => {
-    res.json({ ok: true });
+    const broker = deps.delivery.brokerStatus();
+    const ok = broker.state === 'connected';
+    res.status(ok ? 200 : 503).set('Cache-Control', 'no-store').json({ ok, broker });
   });
   app.use(authenticate(deps));
   app.use('/api/session', sessionRouter(deps));

@@ -133,6 +133,20 @@ export function openApiDocument(): object {
       },
       '/api/displays': { get: { summary: 'Delivery status of every display', responses: { 200: { description: 'status', ...list('DisplayStatus') } } } },
       '/api/displays/{id}': { get: { summary: 'Delivery status of one display', parameters: [idParam], responses: { 200: { description: 'status', ...json('DisplayStatus') }, 404: err('unknown display') } } },
+      '/api/displays/{id}/reset': {
+        post: {
+          summary: 'Reset delivery (admin, audited): forget the confirmed frame and sequence belief, clear faults, send a fresh full frame',
+          parameters: [idParam],
+          responses: { 200: { description: 'status after the reset', ...json('DisplayStatus') }, 403: err('not an admin'), 404: err('unknown display') },
+        },
+      },
+      '/api/health': {
+        get: {
+          summary: 'Health (public): the controller\'s broker link — { ok, broker: { state: connected|reconnecting, since } }',
+          security: [],
+          responses: { 200: { description: 'broker connected' }, 503: { description: 'broker unreachable: no display can be served' } },
+        },
+      },
       '/api/displays/{id}/preview.png': {
         get: {
           summary: 'The exact frame the display should show, as PNG',
@@ -175,7 +189,8 @@ export function openApiDocument(): object {
           properties: {
             id: { type: 'string' },
             roomId: { type: 'string', nullable: true },
-            availability: { type: 'string', enum: ['online', 'offline', 'unknown'] },
+            availability: { type: 'string', enum: ['online', 'asleep', 'offline', 'unknown'], description: 'unknown until it reports, and while the broker link is down' },
+            brokerConnected: { type: 'boolean' },
             desiredHash: { type: 'string', nullable: true },
             confirmedHash: { type: 'string', nullable: true },
             confirmedAt: { type: 'string', format: 'date-time', nullable: true },
@@ -183,7 +198,14 @@ export function openApiDocument(): object {
             sending: { type: 'boolean' },
             failed: { type: 'boolean' },
             attempts: { type: 'integer' },
+            nextAttemptAt: { type: 'string', format: 'date-time', nullable: true },
             lastError: { type: 'string', nullable: true },
+            fault: {
+              type: 'object',
+              nullable: true,
+              description: 'a report that cannot be true, refused; cleared by POST /api/displays/{id}/reset',
+              properties: { code: { type: 'string', enum: ['impossible-seq', 'seq-exhausted', 'invalid-message'] }, message: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+            },
             firmware: { type: 'string', nullable: true },
             batteryMv: { type: 'integer', nullable: true },
             lastSeen: { type: 'string', format: 'date-time', nullable: true },

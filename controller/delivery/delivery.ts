@@ -1,9 +1,12 @@
 // Delivery: per display, the desired frame versus the frame the display confirmed it shows, and the work of
 // closing that gap with the fewest bytes — a delta against the confirmed frame when smaller, one transfer in flight,
 // ack timeout, retries with exponential backoff and jitter, a full frame when the display's base is not ours, and
-// a resend after a reboot (hello).
+// a resend after a reboot (hello). A display that failed is re-checked later (capped backoff). What displays report
+// is checked against what this controller sent: a sequence number that cannot be true is refused and shown as a
+// fault, never adopted (docs/protocol.md: "Sequence numbers"). While the broker link is down nothing is sent and
+// every display is "unknown"; when it is back, each display is asked for its state before anything is sent.
 import type { AppContext } from '../context.js';
-import type { Ack, CheckIn, Hello, Nak, Telemetry } from '../protocol/topics.js';
+import { SEQ_MAX, type Ack, type CheckIn, type Hello, type Nak, type Telemetry } from '../protocol/topics.js';
 import { encodeControl } from '../protocol/control.js';
 import { encodeTransfer, Encoding, needsBase } from '../protocol/frame-v1.js';
 import { nextLocalHour } from './local-time.js';
@@ -13,7 +16,13 @@ import type { FrameStore } from './frame-store.js';
 import type { DeliveryRecords } from './records.js';
 import type { Frame } from '../../renderer/frame.js';
 import { panelById } from '../../renderer/panels.js';
-import type { DisplayStatus } from './status.js';
+import type { BrokerLinkStatus, DisplayFault, DisplayStatus } from './status.js';
+
+/** Sequence numbers are reserved on disk in blocks of this many before they are used. */
+export const SEQ_BLOCK = 256;
+/** A display's own counter is adopted only while this much of the uint32 space stays free above it. */
+export const SEQ_HEADROOM = 2 ** 24;
+export const SEQ_ADOPT_MAX = SEQ_MAX - SEQ_HEADROOM;
 
 interface InFlight {
   seq: number;
@@ -54,6 +63,26 @@ interface State {
   /** partial refreshes since the last full one, and whether a full refresh is due (ghosting) */
   partialsSinceFull: number;
   needsFullRefresh: boolean;
+  /**
+   * The numbering is ours to vouch for: every number below `seqCeiling` may have been sent, none at or above it, so
+   * a display reporting one at or above `nextSeq` reports something impossible. false: the display's own counter is
+   * learned from its next report (a display without a record, or after a reset).
+   */
+  seqKnown: boolean;
+  /** durable reservation (on disk): with seqKnown, numbers below it may be used */
+  seqCeiling: number;
+  /** a reservation being written, and the reset generation it belongs to */
+  reserving: number | null;
+  seqEpoch: number;
+  fault: DisplayFault | null;
+  /** since the broker link came back: nothing is sent until the display reports (or a grace period passes) */
+  awaitingReport: boolean;
+  /** a failed display is tried again later: rounds so far and the timer */
+  failedRounds: number;
+  recheckTimer: { cancel(): void } | null;
+  nextAttemptAt: number | null;
+  /** the last attempt's corrective retry (full frame after base-mismatch, renumbering) was already granted */
+  corrected: boolean;
 }
 
 export class Delivery implements DisplayEventHandler {
@@ -61,6 +90,13 @@ export class Delivery implements DisplayEventHandler {
   private transport: FrameTransport | null = null;
   private pruneTimer: { cancel(): void } | null = null;
   private refreshTimer: { cancel(): void } | null = null;
+  private resyncTimer: { cancel(): void } | null = null;
+  /** the transport's link to the broker */
+  private link: { up: boolean; since: number };
+  private readonly pendingReservations = new Set<State>();
+  /** control messages handed to the transport since start (tests wait for them to arrive) */
+  controlsSent = 0;
+  private reservationFlush: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: AppContext,
@@ -68,10 +104,16 @@ export class Delivery implements DisplayEventHandler {
     private readonly frames: FrameStore,
     private readonly records: DeliveryRecords,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.link = { up: false, since: ctx.clock.now() };
+  }
 
-  /** Restores every display's record and loads the confirmed frames (delta bases) from the frame store. */
+  /**
+   * Restores every display's record and loads the confirmed frames (delta bases) from the frame store. Each known
+   * numbering gets a fresh reservation on disk before anything is sent: a restart never reuses a number.
+   */
   async load(): Promise<void> {
+    const loaded: State[] = [];
     for (const d of this.ctx.store.displays()) {
       const r = this.records.get(d.id);
       if (!r) continue;
@@ -79,16 +121,32 @@ export class Delivery implements DisplayEventHandler {
       if (!s) continue;
       s.confirmedHash = r.confirmedHash;
       s.confirmedAt = r.confirmedAt;
-      s.nextSeq = r.nextSeq;
+      if (r.nextSeq > SEQ_MAX + 1) {
+        // Written by an older version that adopted a display's word: never trusted, and replaced on disk below.
+        s.nextSeq = 1;
+        s.seqKnown = false;
+        this.setFault(s, 'impossible-seq', `stored sequence number ${r.nextSeq} is beyond uint32: dropped; the display's own counter is learned`);
+      } else {
+        s.nextSeq = r.nextSeq;
+        s.seqKnown = r.seqKnown;
+        s.seqCeiling = r.seqKnown ? r.nextSeq : 0;
+      }
       s.lastSeen = r.lastSeen;
       s.firmware = r.firmware;
       s.batteryMv = r.batteryMv;
       s.partialsSinceFull = r.partialsSinceFull;
+      loaded.push(s);
       if (r.confirmedHash && !(await this.frames.get(r.confirmedHash))) {
         this.ctx.log.debug({ display: d.id }, 'confirmed frame not in the frame store: the next transfer is a full frame');
       }
     }
     for (const id of Object.keys(this.records.all())) if (!this.ctx.store.displays().some((d) => d.id === id)) this.records.remove(id);
+    for (const s of loaded) {
+      if (s.seqKnown) this.reserve(s);
+      else this.publish(s);
+    }
+    await this.reservationFlush;
+    await this.records.flush();
   }
 
   attach(transport: FrameTransport): void {
@@ -129,6 +187,16 @@ export class Delivery implements DisplayEventHandler {
         nextCheckInAt: null,
         partialsSinceFull: 0,
         needsFullRefresh: false,
+        seqKnown: false,
+        seqCeiling: 0,
+        reserving: null,
+        seqEpoch: 0,
+        fault: null,
+        awaitingReport: false,
+        failedRounds: 0,
+        recheckTimer: null,
+        nextAttemptAt: null,
+        corrected: false,
       };
       this.states.set(id, s);
     }
@@ -143,7 +211,9 @@ export class Delivery implements DisplayEventHandler {
     return {
       id,
       roomId: display.roomId,
-      availability: s?.availability ?? 'unknown',
+      // Without the broker link nothing a display says can arrive: its last known state is no longer current.
+      availability: this.link.up ? (s?.availability ?? 'unknown') : 'unknown',
+      brokerConnected: this.link.up,
       desiredHash,
       confirmedHash: s?.confirmedHash ?? null,
       confirmedAt: iso(s?.confirmedAt ?? null),
@@ -152,7 +222,9 @@ export class Delivery implements DisplayEventHandler {
       pendingBytes: s?.inflight?.bytes ?? 0,
       failed: s?.failed ?? false,
       attempts: s?.attempts ?? 0,
+      nextAttemptAt: iso(s?.nextAttemptAt ?? null),
       lastError: s?.lastError ?? null,
+      fault: s?.fault ?? null,
       firmware: s?.firmware ?? null,
       batteryMv: s?.batteryMv ?? null,
       lastSeen: iso(s?.lastSeen ?? null),
@@ -173,6 +245,11 @@ export class Delivery implements DisplayEventHandler {
     return this.ctx.store.displays().map((d) => this.status(d.id));
   }
 
+  /** The controller's own connection to the broker (health endpoint, header of every staff page). */
+  brokerStatus(): BrokerLinkStatus {
+    return { state: this.link.up ? 'connected' : 'reconnecting', since: new Date(this.link.since).toISOString() };
+  }
+
   desiredFrame(id: string): Frame | null {
     return this.states.get(id)?.desired?.frame ?? null;
   }
@@ -182,13 +259,112 @@ export class Delivery implements DisplayEventHandler {
       desiredHash: s.desired?.frame.hash ?? null,
       confirmedHash: s.confirmedHash,
       confirmedAt: s.confirmedAt,
-      nextSeq: s.nextSeq,
+      ...this.recordedSeq(s),
       lastSeen: s.lastSeen,
       firmware: s.firmware,
       batteryMv: s.batteryMv,
       partialsSinceFull: s.partialsSinceFull,
     });
     this.ctx.bus.emit('display.status', this.status(s.id));
+  }
+
+  /** What the record on disk says about numbering: a reservation (known), or where learning goes on from. */
+  private recordedSeq(s: State): { nextSeq: number; seqKnown: boolean } {
+    if (s.reserving !== null) {
+      // A reservation only vouches for numbers below it; if learning already went past it, it vouches for nothing.
+      return s.nextSeq <= s.reserving ? { nextSeq: s.reserving, seqKnown: true } : { nextSeq: s.nextSeq, seqKnown: false };
+    }
+    return s.seqKnown ? { nextSeq: Math.max(s.seqCeiling, s.nextSeq), seqKnown: true } : { nextSeq: s.nextSeq, seqKnown: false };
+  }
+
+  /**
+   * Reserves the next block of sequence numbers on disk (coalesced with other displays' reservations into one
+   * write). Until it is written, a known numbering sends only below the previous reservation; if the write fails,
+   * the display falls back to learning its counter (delivery goes on, the impossibility check waits).
+   */
+  private reserve(s: State): void {
+    if (s.reserving !== null) return;
+    const from = s.seqKnown ? Math.max(s.seqCeiling, s.nextSeq) : s.nextSeq;
+    const ceiling = Math.min(SEQ_MAX + 1, from + SEQ_BLOCK);
+    if (s.seqKnown && ceiling <= s.seqCeiling) return; // the end of the space: nothing left to reserve
+    s.reserving = ceiling;
+    this.publish(s);
+    this.pendingReservations.add(s);
+    this.reservationFlush ??= Promise.resolve().then(() => this.writeReservations());
+  }
+
+  private async writeReservations(): Promise<void> {
+    const batch = [...this.pendingReservations].map((s) => ({ s, ceiling: s.reserving, epoch: s.seqEpoch }));
+    this.pendingReservations.clear();
+    this.reservationFlush = null;
+    const ok = await this.records.flush();
+    for (const { s, ceiling, epoch } of batch) {
+      if (s.seqEpoch !== epoch || s.reserving !== ceiling || ceiling === null) continue; // reset meanwhile
+      s.reserving = null;
+      if (ok && s.nextSeq <= ceiling) {
+        s.seqKnown = true;
+        s.seqCeiling = ceiling;
+      } else if (ok) {
+        this.reserve(s); // learning moved past it while it was written: reserve above
+        continue;
+      } else {
+        s.seqKnown = false;
+        this.ctx.log.warn({ display: s.id }, 'could not reserve sequence numbers on disk: learning the display\'s counter instead');
+      }
+      this.pump(s);
+      this.publish(s);
+    }
+  }
+
+  /** The next sequence number for a new transfer, or null: none may be used now (exhausted, or reserving). */
+  private allocSeq(s: State): number | null {
+    if (s.nextSeq > SEQ_MAX) {
+      if (s.fault?.code !== 'seq-exhausted') {
+        this.setFault(s, 'seq-exhausted', `no sequence number left above ${SEQ_MAX} (uint32): reset delivery for this display`);
+        s.lastError = 'sequence numbers exhausted';
+        this.publish(s);
+      }
+      return null;
+    }
+    if (s.seqKnown) {
+      if (s.nextSeq >= s.seqCeiling) {
+        this.reserve(s); // pumped again once the reservation is on disk
+        return null;
+      }
+      if (s.seqCeiling - s.nextSeq <= SEQ_BLOCK / 2) this.reserve(s);
+    }
+    return s.nextSeq++;
+  }
+
+  private setFault(s: State, code: DisplayFault['code'], message: string): void {
+    s.fault = { code, message, at: new Date(this.ctx.clock.now()).toISOString() };
+    this.ctx.log.warn({ display: s.id, fault: code, detail: message }, 'display fault: report refused');
+  }
+
+  /**
+   * Checks a sequence number a display reports as its last accepted one. With a known numbering, one at or above
+   * `nextSeq` was never sent by us: refused (fault). While learning, it is adopted — unless it would leave less than
+   * SEQ_HEADROOM of the space. Returns whether the report may be used.
+   */
+  private acceptSeqReport(s: State, lastSeq: number | null, source: string): boolean {
+    if (s.seqKnown) {
+      if (lastSeq !== null && lastSeq >= s.nextSeq) {
+        this.setFault(
+          s,
+          'impossible-seq',
+          `${source} reports sequence number ${lastSeq}, but the highest this controller sent is ${s.nextSeq - 1}: refused (if delivery.json was restored from a backup, reset delivery)`,
+        );
+        return false;
+      }
+      return true;
+    }
+    if (lastSeq !== null && lastSeq > SEQ_ADOPT_MAX) {
+      this.setFault(s, 'seq-exhausted', `${source} reports sequence number ${lastSeq}: it would use up the uint32 space, refused`);
+      return false;
+    }
+    if (lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, lastSeq + 1);
+    if (!s.seqKnown) this.reserve(s); // learned: from now on our numbering vouches
+    return true;
   }
 
   /** Soon (coalesced): drops stored frames no display desires or confirms any more. */
@@ -225,8 +401,12 @@ export class Delivery implements DisplayEventHandler {
     this.frames.put(frame).catch((err: Error) => this.ctx.log.error({ display: id, err: err.message }, 'could not store frame'));
     s.attempts = 0;
     s.failed = false;
+    s.corrected = false;
     s.retryTimer?.cancel();
     s.retryTimer = null;
+    s.recheckTimer?.cancel();
+    s.recheckTimer = null;
+    s.nextAttemptAt = null;
     this.prune();
     this.ctx.bus.emit('display.desired', { displayId: id, hash: frame.hash, warnings });
     this.pump(s);
@@ -238,21 +418,26 @@ export class Delivery implements DisplayEventHandler {
     const want = s.desired;
     const transport = this.transport;
     if (!want || !transport) return;
+    // Nothing goes out without the broker link, nor before a display answered the resync after it came back.
+    if (!this.link.up || s.awaitingReport) return;
     // Nothing goes to a display that cannot hear it: offline, or asleep until its next check-in.
     if (s.availability === 'offline' || s.availability === 'asleep' || s.failed || s.retryTimer) return;
     // After a transfer that was never acknowledged, the display may show that frame instead of the confirmed one:
     // only an ack or a hello makes "confirmed" certain again, so until then a desired frame equal to it is sent too
     // (a near-empty delta if the display does show it; a base-mismatch nak and a full frame if it does not).
     if (want.frame.hash === s.confirmedHash && !s.unacked) {
-      if (s.needsFullRefresh && !s.inflight) this.sendTransfer(s, want.frame, s.nextSeq++, { fullRefresh: true });
-      else this.pumpScheduled(s);
+      if (s.needsFullRefresh && !s.inflight) {
+        const seq = this.allocSeq(s);
+        if (seq !== null) this.sendTransfer(s, want.frame, seq, { fullRefresh: true });
+      } else this.pumpScheduled(s);
       return;
     }
     if (s.inflight?.hash === want.frame.hash) return;
-    s.inflight?.timer.cancel();
     // Retrying the same frame keeps its sequence number: if only the ack was lost, the display recognises the
     // retransmission and acknowledges without refreshing the panel again.
-    const seq = s.unacked?.hash === want.frame.hash ? s.unacked.seq : s.nextSeq++;
+    const seq = s.unacked?.hash === want.frame.hash ? s.unacked.seq : this.allocSeq(s);
+    if (seq === null) return;
+    s.inflight?.timer.cancel();
     s.unacked = { seq, hash: want.frame.hash };
     const panel = panelById(this.ctx.store.display(s.id).panel);
     const fullRefresh = s.needsFullRefresh || s.partialsSinceFull >= (panel?.maxPartialRefreshes ?? Infinity);
@@ -306,7 +491,8 @@ export class Delivery implements DisplayEventHandler {
     if (!next || !transport || s.inflight || s.scheduledConfirmed === next.frame.hash) return;
     if (next.activateAt <= this.ctx.clock.now()) return;
     // Shown by the display's timer with a full refresh: it may have slept through many partial updates.
-    this.sendTransfer(s, next.frame, s.nextSeq++, { fullRefresh: true, activateAt: next.activateAt });
+    const seq = this.allocSeq(s);
+    if (seq !== null) this.sendTransfer(s, next.frame, seq, { fullRefresh: true, activateAt: next.activateAt });
   }
 
   /** The frame this display should show from `at` (ms) on by itself; null clears it. */
@@ -326,9 +512,9 @@ export class Delivery implements DisplayEventHandler {
     this.publish(s);
   }
 
-  private backoff(attempt: number): number {
-    const { retryBaseMs, retryMaxMs } = this.ctx.config.delivery;
-    const exp = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempt - 1));
+  /** base · 2^(n−1), capped, times a random factor in [0.5, 1] (jitter: displays failing together spread out) */
+  private backoff(n: number, baseMs: number, maxMs: number): number {
+    const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, n - 1));
     return Math.round(exp * (0.5 + 0.5 * this.random()));
   }
 
@@ -337,19 +523,49 @@ export class Delivery implements DisplayEventHandler {
     s.inflight.timer.cancel();
     s.inflight = null;
     s.lastError = error;
-    if (s.attempts >= this.ctx.config.delivery.maxAttempts) {
-      s.failed = true;
-      this.ctx.log.warn({ display: s.id, attempts: s.attempts, error }, 'delivery failed: giving up until the display checks in again');
-    } else if (retryNow) {
+    const { maxAttempts, retryBaseMs, retryMaxMs } = this.ctx.config.delivery;
+    if (retryNow && (s.attempts < maxAttempts || !s.corrected)) {
+      // A correction (a full frame after base-mismatch, a new number after stale-seq) goes out at once — once even
+      // after the last attempt: a stale frame answered on the last try must not end in "failed".
+      if (s.attempts >= maxAttempts) s.corrected = true;
       this.pump(s);
+    } else if (s.attempts >= maxAttempts) {
+      this.markFailed(s, error);
     } else {
-      const wait = this.backoff(s.attempts);
+      const wait = this.backoff(s.attempts, retryBaseMs, retryMaxMs);
+      s.nextAttemptAt = this.ctx.clock.now() + wait;
       s.retryTimer = this.ctx.clock.setTimeout(() => {
         s.retryTimer = null;
+        s.nextAttemptAt = null;
         this.pump(s);
       }, wait);
     }
     this.publish(s);
+  }
+
+  /**
+   * Gives up for now — not for good: a display that only says hello when it reconnects would otherwise stay failed
+   * forever. It is tried again after a capped backoff (recheckBaseMs · 2^(round−1), at most recheckMaxMs), or as
+   * soon as it reports.
+   */
+  private markFailed(s: State, error: string): void {
+    const { recheckBaseMs, recheckMaxMs } = this.ctx.config.delivery;
+    s.failed = true;
+    s.failedRounds++;
+    const wait = this.backoff(s.failedRounds, recheckBaseMs, recheckMaxMs);
+    s.nextAttemptAt = this.ctx.clock.now() + wait;
+    s.recheckTimer?.cancel();
+    s.recheckTimer = this.ctx.clock.setTimeout(() => {
+      s.recheckTimer = null;
+      s.nextAttemptAt = null;
+      s.failed = false;
+      s.attempts = 0;
+      s.corrected = false;
+      this.ctx.log.info({ display: s.id, round: s.failedRounds }, 'trying a failed display again');
+      this.pump(s);
+      this.publish(s);
+    }, wait);
+    this.ctx.log.warn({ display: s.id, attempts: s.attempts, error, retryInMs: wait }, 'delivery failed: trying again later');
   }
 
   private onTimeout(id: string, seq: number): void {
@@ -365,8 +581,13 @@ export class Delivery implements DisplayEventHandler {
       this.ctx.log.warn({ display: id }, 'refused hello: unknown display id');
       return;
     }
+    if (!this.acceptSeqReport(s, hello.lastSeq, 'hello')) {
+      this.publish(s);
+      return;
+    }
     const display = this.ctx.store.display(id);
     const panel = panelById(display.panel);
+    s.awaitingReport = false;
     s.lastSeen = this.ctx.clock.now();
     s.firmware = hello.firmware;
     s.batteryMv = hello.batteryMv;
@@ -378,18 +599,17 @@ export class Delivery implements DisplayEventHandler {
       return;
     }
     // It may have rebooted mid-transfer: whatever was in flight is gone.
-    this.reported(s, hello.shownHash, hello.lastSeq, false);
+    this.reported(s, hello.shownHash, false);
     this.prune();
     this.pump(s);
     this.publish(s);
   }
 
   /**
-   * A hello or check-in says what the display shows: that is the confirmed state now, whatever was sent before.
-   * Numbering continues above what it accepted; retries start afresh.
+   * A hello or check-in (its sequence number already checked) says what the display shows: that is the confirmed
+   * state now, whatever was sent before. Retries start afresh.
    */
-  private reported(s: State, shownHash: string | null, lastSeq: number | null, keepInflight: boolean): void {
-    if (lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, lastSeq + 1);
+  private reported(s: State, shownHash: string | null, keepInflight: boolean): void {
     if (!keepInflight) {
       s.unacked = null;
       s.inflight?.timer.cancel();
@@ -397,7 +617,12 @@ export class Delivery implements DisplayEventHandler {
     }
     s.retryTimer?.cancel();
     s.retryTimer = null;
+    s.recheckTimer?.cancel();
+    s.recheckTimer = null;
+    s.nextAttemptAt = null;
     s.failed = false;
+    s.failedRounds = 0;
+    s.corrected = false;
     s.attempts = 0;
     if (shownHash !== s.confirmedHash) {
       s.confirmedHash = shownHash;
@@ -408,11 +633,21 @@ export class Delivery implements DisplayEventHandler {
   onAck(id: string, ack: Ack): void {
     const s = this.state(id);
     if (!s) return;
+    if (ack.seq >= s.nextSeq) {
+      // Not a number this controller sent (since its numbering is known, or in this run).
+      if (s.seqKnown) {
+        this.setFault(s, 'impossible-seq', `ack for sequence number ${ack.seq}, but the highest this controller sent is ${s.nextSeq - 1}: refused`);
+        this.publish(s);
+      }
+      return;
+    }
     s.lastSeen = this.ctx.clock.now();
     const matched = s.inflight && s.inflight.seq === ack.seq && s.inflight.hash === ack.hash ? s.inflight : null;
     if (matched) {
       matched.timer.cancel();
       s.inflight = null;
+      // It accepted our number: its counter is ours now.
+      if (!s.seqKnown) this.reserve(s);
     } else {
       this.ctx.log.debug({ display: id, seq: ack.seq }, 'ack for a transfer no longer in flight');
     }
@@ -427,6 +662,8 @@ export class Delivery implements DisplayEventHandler {
       this.publish(s);
       return;
     }
+    s.corrected = false;
+    s.failedRounds = 0;
     s.scheduledConfirmed = null; // a frame shown now replaces anything the display held for later
     if (matched) {
       if (matched.full) {
@@ -447,9 +684,18 @@ export class Delivery implements DisplayEventHandler {
   onNak(id: string, nak: Nak): void {
     const s = this.state(id);
     if (!s) return;
+    if (nak.seq !== null && nak.seq >= s.nextSeq && s.seqKnown) {
+      this.setFault(s, 'impossible-seq', `nak for sequence number ${nak.seq}, but the highest this controller sent is ${s.nextSeq - 1}: refused`);
+      this.publish(s);
+      return;
+    }
+    // Its lastSeq is checked (known numbering) or learned (after a reset: a stale-seq answer to our probe teaches it).
+    if (!this.acceptSeqReport(s, nak.lastSeq, 'nak')) {
+      this.publish(s);
+      return;
+    }
     s.lastSeen = this.ctx.clock.now();
     this.ctx.log.warn({ display: id, seq: nak.seq, reason: nak.reason, detail: nak.detail }, 'delivery failed: display refused frame');
-    if (nak.lastSeq !== null) s.nextSeq = Math.max(s.nextSeq, nak.lastSeq + 1);
     if (nak.reason === 'stale-seq' || nak.reason === 'base-mismatch') s.unacked = null;
     if (nak.seq === null || s.inflight?.seq !== nak.seq) return;
     const error = `refused: ${nak.reason} (${nak.detail})`;
@@ -484,7 +730,12 @@ export class Delivery implements DisplayEventHandler {
       this.ctx.log.warn({ display: id }, 'refused check-in: unknown display id');
       return;
     }
+    if (!this.acceptSeqReport(s, c.lastSeq, 'check-in')) {
+      this.publish(s);
+      return;
+    }
     const now = this.ctx.clock.now();
+    s.awaitingReport = false;
     s.lastSeen = now;
     s.availability = 'online';
     s.batteryMv = c.batteryMv;
@@ -494,7 +745,7 @@ export class Delivery implements DisplayEventHandler {
     s.nextCheckInAt = now + c.sleepSeconds * 1000;
     // A transfer sent moments ago (after the hello that came with this wake) is still on its way: left to arrive.
     const fresh = s.inflight !== null && now - s.inflight.sentAt < this.ctx.config.delivery.ackTimeoutMs;
-    this.reported(s, c.shownHash, c.lastSeq, fresh);
+    this.reported(s, c.shownHash, fresh);
     s.scheduledConfirmed = c.scheduledHash;
     // Its clock and interval: corrected when off by more than 100 ms, or not the configured interval.
     const interval = this.ctx.store.display(id).checkInSeconds ?? 0;
@@ -514,8 +765,98 @@ export class Delivery implements DisplayEventHandler {
     this.publish(s);
   }
 
+  onInvalid(id: string, leaf: string, reason: string): void {
+    const s = this.state(id);
+    if (!s) return;
+    this.setFault(s, 'invalid-message', `${leaf} refused: ${reason}`);
+    this.publish(s);
+  }
+
+  /**
+   * The broker link. Down: nothing can be sent or heard — transfers in flight are lost (their outcome unknown, so
+   * "confirmed" is not trusted until an ack or report) and every display is "unknown". Up: the transport has
+   * subscribed and asked every display for its state (bridge/state "online"); each is sent nothing until it
+   * answers, or until ackTimeoutMs passed (a display that does not answer is then served from what we believe).
+   */
+  onLink(up: boolean): void {
+    if (up === this.link.up) return;
+    this.link = { up, since: this.ctx.clock.now() };
+    this.resyncTimer?.cancel();
+    this.resyncTimer = null;
+    if (!up) {
+      this.ctx.log.warn('broker link down: displays unknown, nothing is sent until it is back');
+      for (const s of this.states.values()) {
+        s.inflight?.timer.cancel();
+        s.inflight = null;
+        s.retryTimer?.cancel();
+        s.retryTimer = null;
+        s.nextAttemptAt = s.recheckTimer ? s.nextAttemptAt : null;
+        s.availability = 'unknown';
+        s.awaitingReport = false;
+        this.publish(s);
+      }
+      return;
+    }
+    this.ctx.log.info('broker link up: asking every display for its state');
+    for (const s of this.states.values()) {
+      s.awaitingReport = true;
+      this.publish(s);
+    }
+    this.resyncTimer = this.ctx.clock.setTimeout(() => {
+      this.resyncTimer = null;
+      for (const s of this.states.values()) {
+        if (!s.awaitingReport) continue;
+        s.awaitingReport = false;
+        this.pump(s);
+      }
+    }, this.ctx.config.delivery.ackTimeoutMs);
+  }
+
+  /**
+   * An admin's "reset delivery": forgets what the display confirmed and what we believed about its sequence
+   * numbers, clears faults and failures, and sends a fresh full frame (full refresh). The first transfer is
+   * numbered from 1; a display whose own counter is higher refuses it (stale-seq) and its answer teaches the
+   * counter, so the next transfer is numbered above it — the display's own lastSeq is respected, and an impossible
+   * belief of ours is gone.
+   */
+  reset(id: string): DisplayStatus {
+    const s = this.state(id);
+    if (!s) return this.status(id);
+    s.seqEpoch++;
+    s.inflight?.timer.cancel();
+    s.inflight = null;
+    s.retryTimer?.cancel();
+    s.retryTimer = null;
+    s.recheckTimer?.cancel();
+    s.recheckTimer = null;
+    s.nextAttemptAt = null;
+    s.confirmedHash = null;
+    s.confirmedAt = null;
+    s.unacked = null;
+    s.scheduledConfirmed = null;
+    s.attempts = 0;
+    s.failed = false;
+    s.failedRounds = 0;
+    s.corrected = false;
+    s.lastError = null;
+    s.fault = null;
+    s.needsFullRefresh = true;
+    s.partialsSinceFull = 0;
+    s.seqKnown = false;
+    s.seqCeiling = 0;
+    s.reserving = null;
+    s.nextSeq = 1;
+    s.awaitingReport = false;
+    this.pendingReservations.delete(s);
+    this.ctx.log.info({ display: id }, 'delivery reset: confirmed state and sequence belief forgotten; sending a full frame');
+    this.pump(s);
+    this.publish(s);
+    return this.status(id);
+  }
+
   private sendControl(s: State, checkInSeconds: number, echo: number): void {
     const msg = encodeControl({ time: this.ctx.clock.now(), checkInSeconds, echo }, this.secrets.frameKey(s.id));
+    this.controlsSent++;
     this.transport?.sendControl(s.id, msg).catch((err: Error) => this.ctx.log.warn({ display: s.id, err: err.message }, 'could not send control message'));
   }
 
@@ -539,10 +880,13 @@ export class Delivery implements DisplayEventHandler {
   async stop(): Promise<void> {
     this.refreshTimer?.cancel();
     this.pruneTimer?.cancel();
+    this.resyncTimer?.cancel();
     for (const s of this.states.values()) {
       s.inflight?.timer.cancel();
       s.retryTimer?.cancel();
+      s.recheckTimer?.cancel();
     }
+    await this.reservationFlush;
     await this.records.flush();
   }
 }

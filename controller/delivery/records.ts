@@ -1,4 +1,5 @@
-// Durable delivery records, one per display: what it should show, what it confirmed, and the next sequence number.
+// Durable delivery records, one per display: what it should show, what it confirmed, and the next sequence number
+// (a reservation: every number below it may have been sent, so a restart never numbers below what a display holds).
 // Kept in DATA_DIR/delivery.json (apart from the staff-edited data, so acks never rewrite that file). Writes are
 // coalesced — many acks, one write — and atomic (temp file + rename, mode 0600). A damaged file is set aside
 // (renamed, never overwritten) and delivery starts from what displays report in their hellos.
@@ -14,7 +15,14 @@ export const DeliveryRecord = z.strictObject({
   desiredHash: Hash.nullable(),
   confirmedHash: Hash.nullable(),
   confirmedAt: z.number().int().nullable(),
+  /**
+   * The first sequence number a restarted controller may use. With `seqKnown`, numbers are reserved here before they
+   * are sent, so no display can have accepted one at or above it. An impossible value (beyond uint32, from an older
+   * version that adopted a display's word) is not trusted on load.
+   */
   nextSeq: z.number().int().positive(),
+  /** false: the numbering is not ours to vouch for (new display, after a reset): the display's own lastSeq is learned */
+  seqKnown: z.boolean().default(true),
   lastSeen: z.number().int().nullable(),
   firmware: z.string().nullable(),
   batteryMv: z.number().int().nullable(),
@@ -85,20 +93,23 @@ export class DeliveryRecords {
     delete this.db.data.displays[id];
   }
 
-  /** Writes now (and waits for any write in progress). */
-  async flush(): Promise<void> {
+  /** Writes now (and waits for any write in progress); whether everything set before the call is on disk. */
+  async flush(): Promise<boolean> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.writing = this.writing.then(async () => {
+    const write = this.writing.then(async () => {
       try {
         await this.db.write();
         this.writes++;
+        return true;
       } catch (err) {
         this.log.error({ err: (err as Error).message }, 'could not write delivery records');
+        return false;
       }
     });
-    await this.writing;
+    this.writing = write.then(() => undefined);
+    return write;
   }
 }

@@ -82,7 +82,7 @@ export function writeHeader(h: Omit<HeaderV1, 'tag' | 'version'>, secret: Buffer
   b.writeUInt8(h.flags, 7);
   b.writeUInt16BE(h.width, 8);
   b.writeUInt16BE(h.height, 10);
-  b.writeUInt32BE(h.seq >>> 0, 12);
+  b.writeUInt32BE(assertSeq(h.seq), 12);
   b.writeUInt32BE(h.activateAt >>> 0, 16);
   b.writeUInt32BE(h.payloadLength >>> 0, 20);
   b.writeUInt16BE(h.region.x0, 24);
@@ -133,10 +133,16 @@ export function readHeader(b: Buffer): HeaderParse {
   };
 }
 
+/** A sequence number is uint32 on the wire: one outside that range is a bug upstream, never silently wrapped. */
+function assertSeq(seq: number): number {
+  if (!Number.isInteger(seq) || seq < 0 || seq > 0xffff_ffff) throw new RangeError(`sequence number ${seq} is not a uint32`);
+  return seq;
+}
+
 /** Chunk: seq (4) | index (2) | count (2) | length (2) | data | CRC-32 over all before it (4). */
 export function writeChunk(seq: number, index: number, count: number, data: Buffer): Buffer {
   const c = Buffer.alloc(10 + data.length + 4);
-  c.writeUInt32BE(seq >>> 0, 0);
+  c.writeUInt32BE(assertSeq(seq), 0);
   c.writeUInt16BE(index, 4);
   c.writeUInt16BE(count, 6);
   c.writeUInt16BE(data.length, 8);

@@ -5,6 +5,14 @@ import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Sequence numbers are uint32 on the wire (frame-v1 header offset 12, chunk offset 0). A number a display reports
+ * outside this range is refused as invalid; the controller never issues one above it (it never wraps).
+ */
+export const SEQ_MAX = 0xffff_ffff;
+/** a sequence number as a display reports it (ack, nak, hello, check-in) */
+const Seq = z.number().int().nonnegative().max(SEQ_MAX);
+
 /** A display id as it may appear in a topic: no wildcards, separators or spaces. */
 /** 32 characters at most: the id travels in every frame header (docs/protocol.md). */
 export const DisplayIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
@@ -58,12 +66,12 @@ export const Hello = z.strictObject({
   /** hash of a verified frame waiting for its activate-at time, if any */
   scheduledHash: Hash.nullable(),
   /** sequence number of the last frame it accepted; the controller continues above it */
-  lastSeq: z.number().int().nonnegative().nullable(),
+  lastSeq: Seq.nullable(),
   batteryMv: z.number().int().nonnegative().max(10_000),
 });
 
 export const Ack = z.strictObject({
-  seq: z.number().int().nonnegative(),
+  seq: Seq,
   hash: Hash,
   /** 0: shown now; else the unix second at which the display will show it on its own clock */
   activateAt: z.number().int().nonnegative(),
@@ -86,11 +94,11 @@ export const NakReason = z.enum([
 ]);
 
 export const Nak = z.strictObject({
-  seq: z.number().int().nonnegative().nullable(),
+  seq: Seq.nullable(),
   reason: NakReason,
   detail: z.string().max(200),
   /** the last sequence number the display accepted, so the controller can continue above it */
-  lastSeq: z.number().int().nonnegative().nullable(),
+  lastSeq: Seq.nullable(),
 });
 
 export type Hello = z.infer<typeof Hello>;
@@ -113,7 +121,7 @@ export const CheckIn = z.strictObject({
   ...TelemetryFields,
   shownHash: Hash.nullable(),
   scheduledHash: Hash.nullable(),
-  lastSeq: z.number().int().nonnegative().nullable(),
+  lastSeq: Seq.nullable(),
   wakeReason: WakeReason,
   /** how long it listens now before sleeping again */
   listenMs: z.number().int().min(100).max(120_000),

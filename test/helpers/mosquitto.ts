@@ -24,19 +24,23 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Mosquitto with Wegweiser's password and ACL files (written from `dataDir`'s secrets, as an admin would). */
-export async function startSecuredMosquitto(dataDir: string, prefix: string, displayIds: string[]): Promise<RunningMosquitto> {
+/**
+ * Mosquitto with Wegweiser's password and ACL files (written from `dataDir`'s secrets, as an admin would) and
+ * exactly the mosquitto.conf lines `wegweiser mqtt-files` prints. `port`: a given one (e.g. to restart a broker
+ * on the port its clients reconnect to).
+ */
+export async function startSecuredMosquitto(dataDir: string, prefix: string, displayIds: string[], opts: { port?: number } = {}): Promise<RunningMosquitto> {
   const secrets = await SecretStore.open(dataDir, displayIds);
   const files = await new MqttAccess(prefix, secrets).writeMosquittoFiles(path.join(dataDir, 'mosquitto'));
   // Started as root, Mosquitto would switch to its own user, who cannot read our 0600 files.
   const asUser = process.getuid?.() === 0 ? 'user root\n' : '';
-  return startMosquitto(`${asUser}allow_anonymous false\npassword_file ${files.passwd}\nacl_file ${files.acl}\n`);
+  return startMosquitto(`${asUser}${MqttAccess.mosquittoConf(files).join('\n')}\n`, opts);
 }
 
-export async function startMosquitto(extraConfig = 'allow_anonymous true\n'): Promise<RunningMosquitto> {
+export async function startMosquitto(extraConfig = 'allow_anonymous true\n', opts: { port?: number } = {}): Promise<RunningMosquitto> {
   const bin = requireBinary(MOSQUITTO, 'mosquitto');
   const { dir, cleanup } = await tempDir('wegweiser-mosquitto-');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const conf = path.join(dir, 'mosquitto.conf');
   await writeFile(conf, `listener ${port} 127.0.0.1\npersistence false\nlog_dest stderr\n${extraConfig}`);
   const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -62,7 +66,10 @@ export async function startMosquitto(extraConfig = 'allow_anonymous true\n'): Pr
         const gone = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
-        if (!exited) child.kill('SIGKILL');
+        if (!exited) {
+          child.kill('SIGKILL');
+          await gone; // its port is free once it is gone
+        }
       }
       await cleanup();
     },

@@ -130,6 +130,9 @@ describe('wegweiser mqtt-files', () => {
     expect(passwd).not.toContain(secrets.mqttPassword('ds-b'));
     expect(acl).toContain('pattern read wegweiser/display/%u/frame');
     expect(acl).not.toMatch(/pattern (read|readwrite) wegweiser\/#/);
+    // The mosquitto.conf lines it prints are the ones the Mosquitto tests run with: one client id per login.
+    expect(r.stdout).toContain('  use_username_as_clientid true\n');
+    expect(r.stdout).toContain(`  acl_file ${path.join(t.dir, 'mosquitto', 'acl')}\n`);
   });
 });
 

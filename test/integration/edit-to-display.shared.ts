@@ -13,7 +13,6 @@ import mqtt from 'mqtt';
 import { topics } from '../../controller/protocol/topics.js';
 import { api, waitUntil } from '../helpers/env.js';
 import { startFixture, type BrokerFactory, type Fixture } from '../helpers/fixture.js';
-import { CONTROLLER_MQTT_USER } from '../../controller/store/secrets.js';
 
 export function editToDisplaySuite(broker: BrokerFactory): void {
   let f: Fixture;
@@ -89,37 +88,45 @@ export function editToDisplaySuite(broker: BrokerFactory): void {
 
   it('keeps its bridge state retained, so a client connecting later sees "online"', async () => {
     const t = topics(ctl.ctx.config.mqtt.topicPrefix);
-    const client = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `probe-${process.pid}`, username: 'ds-c', password: ctl.secrets.mqttPassword('ds-c') });
+    // A login has one connection (its client id is its user name): ds-c's own display steps aside meanwhile.
+    await sim('ds-c').stop();
+    const client = await mqtt.connectAsync(ctl.mqttUrl, { clientId: 'ds-c', username: 'ds-c', password: ctl.secrets.mqttPassword('ds-c') });
     try {
       const state = new Promise<string>((resolve) => client.on('message', (topic, p) => topic === t.bridgeState && resolve(p.toString())));
       await client.subscribeAsync(t.bridgeState);
       expect(await state).toBe('online');
     } finally {
       await client.endAsync();
+      await sim('ds-c').start();
     }
+    await waitUntil(() => ctl.delivery.status('ds-c').inSync && ctl.delivery.status('ds-c').availability === 'online', 'ds-c back');
   });
 
-  it('garbage on display topics is dropped and every display keeps being served', async () => {
+  it('garbage on display topics is dropped, shown as a fault, and every display keeps being served', async () => {
     const t = topics(ctl.ctx.config.mqtt.topicPrefix);
-    // A broker-level client (the controller's login) publishing garbage: the worst a compromised broker could do.
-    const client = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `garbage-${process.pid}`, username: CONTROLLER_MQTT_USER, password: ctl.secrets.controllerMqttPassword() });
+    // What a stolen display login can do: publish garbage on that display's own topics (its client id is its user
+    // name, so meanwhile it takes that display's own connection — never another's).
+    const as = (id: string) => mqtt.connectAsync(ctl.mqttUrl, { clientId: id, username: id, password: ctl.secrets.mqttPassword(id), reconnectPeriod: 0 });
+    const a = await as('ds-a');
     try {
-      await client.publishAsync(t.hello('ds-a'), Buffer.from([0xff, 0x00, 0x7b]));
-      await client.publishAsync(t.hello('ds-a'), JSON.stringify({ id: 'ds-b', protocol: 0 }));
-      await client.publishAsync(t.ack('ds-a'), JSON.stringify({ seq: -1, hash: 'zz' }));
-      await client.publishAsync(t.ack('ds-a'), 'x'.repeat(100_000));
-      await client.publishAsync(t.nak('ds-b'), '{"seq":');
-      await client.publishAsync(t.availability('ds-c'), 'maybe');
-      await client.publishAsync(t.hello('no-such-display'), JSON.stringify({ ...sim('ds-a').device.hello(), id: 'no-such-display' }));
-      await client.publishAsync(`${ctl.ctx.config.mqtt.topicPrefix}/display/a/b/c/hello`, '{}');
+      await a.publishAsync(t.hello('ds-a'), Buffer.from([0xff, 0x00, 0x7b]), { qos: 1 });
+      await a.publishAsync(t.hello('ds-a'), JSON.stringify({ id: 'ds-b', protocol: 0 }), { qos: 1 });
+      await a.publishAsync(t.ack('ds-a'), JSON.stringify({ seq: -1, hash: 'zz' }), { qos: 1 });
+      await a.publishAsync(t.ack('ds-a'), 'x'.repeat(100_000), { qos: 1 });
+      await a.publishAsync(t.hello('ds-a'), JSON.stringify({ ...sim('ds-a').device.hello(), id: 'ds-b' }), { qos: 1 });
     } finally {
-      await client.endAsync();
+      await a.endAsync();
     }
+    const b = await as('ds-b');
+    await b.publishAsync(t.nak('ds-b'), '{"seq":', { qos: 1 }).finally(() => b.endAsync());
+    const c = await as('ds-c');
+    await c.publishAsync(t.availability('ds-c'), 'maybe', { qos: 1 }).finally(() => c.endAsync());
+    await waitUntil(() => ['ds-a', 'ds-b', 'ds-c'].every((id) => ctl.delivery.status(id).fault?.code === 'invalid-message'), 'every display to show the refused message');
+    expect(ctl.delivery.status('ds-a').fault?.message).toMatch(/^hello refused: id: does not match the topic/);
     await patch('r-c', { officeHours: 'Mi 10–11 Uhr' });
     const expected = await expectedFrameFor('r-c');
     await sim('ds-c').waitFor(expected.hash);
-    expect(ctl.delivery.allStatus().map((s) => s.availability)).toEqual(['online', 'online', 'online']);
-    await waitUntil(() => ctl.delivery.allStatus().every((s) => s.inSync), 'all displays in sync after garbage');
+    await waitUntil(() => ctl.delivery.allStatus().every((s) => s.availability === 'online' && s.inSync), 'all displays online and in sync after garbage');
   });
 
   it('a display that reboots with an empty screen gets its frame again', async () => {

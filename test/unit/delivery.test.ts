@@ -1,13 +1,16 @@
 // Delivery's decisions, with a fake clock and a recording transport (the port is the boundary; everything else is
 // real: store, secrets, frame store, records, the v1 encoder and a real simulated device decoding what is sent).
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Bus } from '../../controller/bus.js';
 import { defaultConfig, mergeConfig } from '../../controller/config.js';
 import type { AppContext } from '../../controller/context.js';
-import { Delivery } from '../../controller/delivery/delivery.js';
+import { Delivery, SEQ_ADOPT_MAX, SEQ_BLOCK } from '../../controller/delivery/delivery.js';
 import { FrameStore } from '../../controller/delivery/frame-store.js';
-import { DeliveryRecords } from '../../controller/delivery/records.js';
+import { DELIVERY_FILE, DeliveryRecords } from '../../controller/delivery/records.js';
+import { SEQ_MAX } from '../../controller/protocol/topics.js';
 import { SecretStore } from '../../controller/store/secrets.js';
 import { Store } from '../../controller/store/store.js';
 import { readChunk } from '../../controller/protocol/frame-v1.js';
@@ -54,6 +57,7 @@ describe('delivery', () => {
         device.applyControl(message);
       },
     });
+    delivery.onLink(true);
     delivery.onHello('ds-a', device.hello());
   });
   afterEach(async () => {
@@ -127,6 +131,186 @@ describe('delivery', () => {
   });
 });
 
+describe('delivery: failures, sequence numbers, the broker link', () => {
+  let t: { dir: string; cleanup(): Promise<void> };
+  let clock: FakeClock;
+  let delivery: Delivery;
+  let device: SimDevice;
+  let sent: { seq: number; chunks: Buffer[] }[];
+  let secrets: SecretStore;
+  let ctx: AppContext;
+
+  /** A delivery on the data dir (after whatever records the test wrote there), attached and with its link up. */
+  async function open() {
+    const log = pino({ level: 'silent' });
+    delivery = new Delivery(ctx, secrets, await FrameStore.open(t.dir), await DeliveryRecords.open(t.dir, log), () => 1);
+    await delivery.load();
+    delivery.attach({
+      sendChunks: async (_id, chunks) => {
+        const c = readChunk(chunks[0] as Buffer);
+        sent.push({ seq: c.ok ? c.seq : -1, chunks });
+      },
+      sendControl: async () => undefined,
+    });
+    delivery.onLink(true);
+  }
+
+  beforeEach(async () => {
+    t = await tempDir();
+    clock = new FakeClock();
+    const log = pino({ level: 'silent' });
+    const bus = new Bus(log);
+    const store = await Store.open(t.dir, { bus, clock, seed: smallBuilding });
+    const config = mergeConfig(defaultConfig(), {
+      dataDir: t.dir,
+      delivery: { ackTimeoutMs: 1000, maxAttempts: 5, retryBaseMs: 100, retryMaxMs: 1000, recheckBaseMs: 120_000, recheckMaxMs: 1_800_000, mtu: 4096, fullRefreshHour: null },
+    });
+    ctx = { config, clock, log, bus, store };
+    secrets = await SecretStore.open(t.dir, ['ds-a', 'ds-b', 'ds-c']);
+    device = new SimDevice({ id: 'ds-a', panel, secret: secrets.frameKey('ds-a'), clock });
+    sent = [];
+  });
+  afterEach(async () => {
+    await delivery.stop();
+    await t.cleanup();
+  });
+
+  async function deviceGetsLast(replyArrives: boolean) {
+    const last = sent.at(-1);
+    if (!last) throw new Error('nothing sent');
+    let out = null;
+    for (const c of last.chunks) out = (await device.receive(c)) ?? out;
+    if (replyArrives && out?.type === 'ack') delivery.onAck('ds-a', out.ack);
+    if (replyArrives && out?.type === 'nak') delivery.onNak('ds-a', out.nak);
+    return out;
+  }
+
+  /** Moves the fake clock timer by timer until ds-a is marked failed (every transfer unanswered). */
+  function runUntilFailed() {
+    for (let i = 0; i < 100 && !delivery.status('ds-a').failed; i++) clock.advance(Math.max(0, (clock.nextAt() ?? clock.now()) - clock.now()));
+    expect(delivery.status('ds-a').failed).toBe(true);
+  }
+
+  it('a failed display is tried again later on its own, with a capped backoff, until it answers', async () => {
+    await open();
+    delivery.onHello('ds-a', device.hello());
+    delivery.setDesired('ds-a', X, []);
+    const gaps: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      runUntilFailed();
+      const at = Date.parse(delivery.status('ds-a').nextAttemptAt ?? '');
+      gaps.push(at - clock.now());
+      const before = sent.length;
+      clock.advance(at - clock.now());
+      expect(sent.length).toBe(before + 1); // tried again, without any hello
+    }
+    expect(gaps).toEqual([120_000, 240_000, 480_000, 960_000, 1_800_000, 1_800_000]);
+    await deviceGetsLast(true);
+    expect(delivery.status('ds-a')).toMatchObject({ inSync: true, failed: false, nextAttemptAt: null });
+  });
+
+  it('a base-mismatch answered on the last attempt still gets its full frame at once', async () => {
+    await open();
+    delivery.onHello('ds-a', device.hello());
+    delivery.setDesired('ds-a', X, []);
+    await deviceGetsLast(true); // X confirmed
+    delivery.setDesired('ds-a', Y, []); // a delta against X
+    for (let i = 0; i < 100 && sent.length < 6; i++) clock.advance(Math.max(0, (clock.nextAt() ?? clock.now()) - clock.now()));
+    expect(sent).toHaveLength(6); // the 5th attempt is out
+    device.framebuffer = frame(0x33); // meanwhile a stale transfer showed something else
+    expect(await deviceGetsLast(true)).toMatchObject({ type: 'nak', nak: { reason: 'base-mismatch' } });
+    expect(sent).toHaveLength(7); // the correction: a full frame, at once
+    await deviceGetsLast(true);
+    expect(device.framebuffer?.hash).toBe(Y.hash);
+    expect(delivery.status('ds-a')).toMatchObject({ inSync: true, failed: false });
+  });
+
+  it('a reported sequence number beyond what was sent is refused and shown; nothing of it is adopted', async () => {
+    await open();
+    delivery.onHello('ds-a', device.hello());
+    delivery.setDesired('ds-a', X, []);
+    await deviceGetsLast(true);
+    await delivery.stop(); // the numbering is on disk now: known
+    await open();
+    delivery.onHello('ds-a', { ...device.hello(), lastSeq: SEQ_MAX });
+    expect(delivery.status('ds-a').fault).toMatchObject({ code: 'impossible-seq' });
+    delivery.onNak('ds-a', { seq: null, reason: 'stale-seq', detail: '', lastSeq: SEQ_MAX - 1 });
+    delivery.onAck('ds-a', { seq: SEQ_MAX, hash: Y.hash, activateAt: 0 });
+    expect(delivery.status('ds-a').confirmedHash).toBe(X.hash);
+    delivery.onHello('ds-a', device.hello()); // the display's own hello
+    const before = sent.length;
+    delivery.setDesired('ds-a', Y, []);
+    expect(sent).toHaveLength(before + 1);
+    expect(sent.at(-1)?.seq).toBeLessThan(SEQ_BLOCK * 3);
+    await deviceGetsLast(true);
+    expect(device.framebuffer?.hash).toBe(Y.hash);
+  });
+
+  it('sequence numbers never wrap: at the end of the space nothing is sent and the fault says so', async () => {
+    await writeFile(
+      path.join(t.dir, DELIVERY_FILE),
+      JSON.stringify({ version: 1, displays: { 'ds-a': { desiredHash: null, confirmedHash: null, confirmedAt: null, nextSeq: SEQ_MAX, lastSeen: null, firmware: null, batteryMv: null, partialsSinceFull: 0, seqKnown: true } } }),
+    );
+    await open();
+    delivery.onHello('ds-a', device.hello());
+    delivery.setDesired('ds-a', X, []);
+    expect(sent.map((x) => x.seq)).toEqual([SEQ_MAX]); // the last number there is
+    await deviceGetsLast(true);
+    delivery.setDesired('ds-a', Y, []);
+    expect(sent).toHaveLength(1);
+    expect(delivery.status('ds-a').fault).toMatchObject({ code: 'seq-exhausted' });
+    // A reset forgets our counter, but this display's own is at the end too: refused as well, never wrapped.
+    delivery.reset('ds-a');
+    expect(sent.at(-1)?.seq).toBe(1);
+    expect(await deviceGetsLast(true)).toMatchObject({ type: 'nak', nak: { reason: 'stale-seq', lastSeq: SEQ_MAX } });
+    expect(delivery.status('ds-a').fault).toMatchObject({ code: 'seq-exhausted' });
+    expect(sent).toHaveLength(2);
+    expect(JSON.stringify(delivery.status('ds-a'))).not.toContain(String(SEQ_MAX + 1));
+  });
+
+  it('reset: forgets confirmed state and counter, and learns the display\'s own counter from its answer', async () => {
+    await open();
+    device.lastSeq = 900; // from an earlier installation; our numbering (learning) adopts it from the hello...
+    delivery.onHello('ds-a', device.hello());
+    delivery.setDesired('ds-a', X, []);
+    expect(sent.at(-1)?.seq).toBe(901);
+    await deviceGetsLast(true);
+    delivery.reset('ds-a');
+    expect(delivery.status('ds-a')).toMatchObject({ confirmedHash: null, inSync: false, fault: null });
+    expect(sent.at(-1)?.seq).toBe(1); // ...a reset starts over, and the display answers with its own counter
+    expect(await deviceGetsLast(true)).toMatchObject({ type: 'nak', nak: { reason: 'stale-seq', lastSeq: 901 } });
+    expect(sent.at(-1)?.seq).toBe(902);
+    expect(await deviceGetsLast(true)).toMatchObject({ type: 'ack' });
+    expect(device.displayed.at(-1)?.refresh).toBe('full');
+    expect(delivery.status('ds-a').inSync).toBe(true);
+    // While learning, a counter that would use up the space is refused, not adopted.
+    delivery.reset('ds-a');
+    delivery.onHello('ds-a', { ...device.hello(), lastSeq: SEQ_ADOPT_MAX + 1 });
+    expect(delivery.status('ds-a').fault).toMatchObject({ code: 'seq-exhausted' });
+  });
+
+  it('without the broker link nothing is sent and every display is unknown; after it, each waits for its report (or a grace period)', async () => {
+    await open();
+    delivery.onHello('ds-a', device.hello());
+    delivery.onLink(false);
+    expect(delivery.brokerStatus()).toEqual({ state: 'reconnecting', since: new Date(clock.now()).toISOString() });
+    delivery.setDesired('ds-a', X, []);
+    delivery.setDesired('ds-b', Y, []);
+    expect(sent).toHaveLength(0);
+    expect(delivery.allStatus().map((x) => [x.availability, x.brokerConnected])).toEqual([
+      ['unknown', false],
+      ['unknown', false],
+      ['unknown', false],
+    ]);
+    delivery.onLink(true);
+    expect(sent).toHaveLength(0); // asked for their state: nothing before they answer
+    delivery.onHello('ds-a', device.hello());
+    expect(sent).toHaveLength(1);
+    clock.advance(1000); // ds-b never answers: after ackTimeoutMs it is served from what we believe
+    expect(sent).toHaveLength(2);
+  });
+});
+
 describe('refresh policy', () => {
   let clock: FakeClock;
   let delivery: Delivery;
@@ -153,6 +337,7 @@ describe('refresh policy', () => {
       },
       sendControl: async () => undefined,
     });
+    delivery.onLink(true);
     delivery.onHello('ds-a', device.hello());
     delivery.startDailyRefresh();
   });

@@ -29,10 +29,12 @@ function mountHeader() {
   lang.addEventListener('change', () => {
     localStorage.setItem(LANG_KEY, lang.value);
     applyLanguage();
+    renderBroker();
   });
   header.replaceChildren(
     el('span', { class: 'brand', text: 'Wegweiser' }),
     el('nav', { 'aria-label': 'Hauptmenü · Main menu', class: 'nav' }, ...NAV.map(link)),
+    el('span', { class: 'broker', id: 'broker', role: 'status', hidden: true }),
     el('span', { class: 'live', id: 'live', 'aria-live': 'polite' }),
     el('span', { id: 'user', class: 'who' }),
     lang,
@@ -135,8 +137,46 @@ export function csrf() {
   return csrfToken ?? '';
 }
 
-/** Shows who is logged in and wires the logout button in the page header. */
+/** The controller's broker link as /api/health last said (null until it answered). */
+let broker = null;
+const BROKER_POLL_MS = 5000;
+
+/** The header's broker line: connected, or unreachable since when (then every display's state is unknown). */
+function renderBroker() {
+  const node = document.getElementById('broker');
+  if (!node || !broker) return;
+  node.hidden = false;
+  const up = broker.state === 'connected';
+  node.className = `broker ${up ? 'up' : 'down'}`;
+  node.dataset.state = broker.state;
+  const since = fmtTime(broker.since);
+  node.textContent = up
+    ? tr('Broker verbunden', 'Broker connected')
+    : tr(`Broker nicht erreichbar seit ${since} – Anzeigen unbekannt`, `Broker unreachable since ${since} – displays unknown`);
+  node.title = tr(`seit ${since}`, `since ${since}`);
+}
+
+/** Polls /api/health (it answers 503, with the same body, while the broker is unreachable). */
+function watchBroker() {
+  const poll = async () => {
+    try {
+      const res = await fetch('/api/health', { cache: 'no-store' });
+      const body = await res.json();
+      if (body?.broker?.state) broker = body.broker;
+    } catch {
+      broker = null; // the server itself is unreachable: the live line says so
+      const node = document.getElementById('broker');
+      if (node) node.hidden = true;
+    }
+    renderBroker();
+    setTimeout(poll, BROKER_POLL_MS);
+  };
+  poll();
+}
+
+/** Shows who is logged in, wires the logout button and shows the broker link in the page header. */
 export function mountUserMenu(user) {
+  watchBroker();
   const who = document.getElementById('user');
   if (who) who.textContent = `${user.name} (${user.role})`;
   if (user.role !== 'admin') for (const a of document.querySelectorAll('a[href="/admin"]')) a.hidden = true;
@@ -207,6 +247,7 @@ export function tr(de, en) {
 /** Human status of one display, in the chosen UI language. */
 export function describeStatus(s) {
   if (!s) return { cls: 'unknown', text: tr('unbekannt', 'unknown') };
+  if (s.brokerConnected === false) return { cls: 'unknown', text: tr('unbekannt – keine Verbindung zum Broker', 'unknown – no connection to the broker') };
   if (s.availability === 'offline') return { cls: 'offline', text: 'offline' };
   if (s.failed) return { cls: 'failed', text: `${tr('Fehler', 'failed')}: ${s.lastError ?? ''}` };
   if (s.inSync) return { cls: 'ok', text: tr(`bestätigt von der Anzeige um ${fmtTime(s.confirmedAt)}`, `confirmed by the display at ${fmtTime(s.confirmedAt)}`) };

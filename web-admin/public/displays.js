@@ -1,9 +1,22 @@
-import { api, connectLive, describeScheduled, describeStatus, el, fmtTime, mountUserMenu, previewUrl, session } from './common.js';
+import { api, ApiError, connectLive, describeScheduled, describeStatus, el, fmtTime, mountUserMenu, previewUrl, session, tr } from './common.js';
 
 const rows = new Map();
 /** floor view: a dot per display on its floor's plan */
 const pins = new Map();
 let roomNumber = new Map();
+let me = null;
+
+/** Admins: forget the display's confirmed state and sequence belief and send it a fresh full frame (audited). */
+async function resetDelivery(id) {
+  const msg = document.getElementById('message');
+  try {
+    row(await api(`/api/displays/${encodeURIComponent(id)}/reset`, { method: 'POST' }));
+    msg.textContent = tr(`Zustellung für ${id} zurückgesetzt: ein neues vollständiges Bild wird gesendet.`, `Delivery for ${id} reset: a fresh full frame is being sent.`);
+  } catch (err) {
+    msg.textContent = `${tr('Zurücksetzen fehlgeschlagen', 'Reset failed')}: ${err instanceof ApiError ? err.message : String(err)}`;
+  }
+  applyFilter();
+}
 
 function row(s) {
   let r = rows.get(s.id);
@@ -35,7 +48,19 @@ function row(s) {
       'td',
       {},
       el('div', { class: `status ${d.cls}`, text: d.text }),
-      s.lastError && !s.inSync ? el('div', { class: 'muted', text: `letzter Fehler · last error: ${s.lastError}` }) : null,
+      s.lastError && !s.inSync ? el('div', { class: 'muted', text: `${tr('letzter Fehler', 'last error')}: ${s.lastError}` }) : null,
+      s.failed && s.nextAttemptAt ? el('div', { class: 'muted', text: tr(`nächster Versuch um ${fmtTime(s.nextAttemptAt)}`, `next attempt at ${fmtTime(s.nextAttemptAt)}`) }) : null,
+      s.fault ? el('div', { class: 'fault', 'data-fault': s.fault.code, text: `${tr('Störung', 'Fault')} (${fmtTime(s.fault.at)}): ${s.fault.message}` }) : null,
+      me?.role === 'admin'
+        ? el('button', {
+            type: 'button',
+            class: 'secondary',
+            'data-reset': s.id,
+            text: tr('Zustellung zurücksetzen', 'Reset delivery'),
+            title: tr('Vergisst bestätigten Stand und Sequenznummern und sendet ein vollständiges Bild', 'Forgets the confirmed state and sequence numbers and sends a full frame'),
+            onclick: () => resetDelivery(s.id),
+          })
+        : null,
       scheduled ? el('div', { class: 'muted', text: scheduled }) : null,
       s.warnings.length ? el('div', { class: 'warnings', text: s.warnings.join(' · ') }) : null,
     ),
@@ -46,7 +71,8 @@ function row(s) {
   );
 }
 
-mountUserMenu(await session());
+me = await session();
+mountUserMenu(me);
 function applyFilter() {
   const status = document.getElementById('filter-status').value;
   const text = document.getElementById('filter-text').value.trim().toLowerCase();

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { notFound } from '../../controller/errors.js';
+import { auth, requireRole, type Auth } from '../auth.js';
 import { PX_PER_M, PLAN_MARGIN } from '../../controller/wayfinding/plan-svg.js';
 import type { WebDeps } from '../services.js';
 
-export function displaysRouter({ ctx, delivery, signs }: WebDeps): Router {
+export function displaysRouter({ ctx, delivery, signs, audit }: WebDeps): Router {
   const r = Router();
   r.get('/', (_req, res) => {
     res.json(delivery.allStatus());
@@ -27,6 +28,25 @@ export function displaysRouter({ ctx, delivery, signs }: WebDeps): Router {
   r.get('/:id', (req, res) => {
     ctx.store.display(req.params.id);
     res.json(delivery.status(req.params.id));
+  });
+  /**
+   * Reset delivery (admins): forget what the display confirmed and the sequence numbering we believed, clear its
+   * faults and failures, and re-establish it from a fresh full frame. Audited before it takes effect.
+   */
+  r.post('/:id/reset', requireRole('admin'), async (req, res) => {
+    const id = req.params.id as string;
+    ctx.store.display(id);
+    const a = auth(res) as Auth;
+    const before = delivery.status(id);
+    await audit.record({
+      user: a.user.username,
+      action: 'reset-delivery',
+      entity: 'display',
+      id,
+      before: { confirmedHash: before.confirmedHash, failed: before.failed, lastError: before.lastError, fault: before.fault?.message ?? null },
+      after: { confirmedHash: null, failed: false, lastError: null, fault: null },
+    });
+    res.json(delivery.reset(id));
   });
   r.get('/:id/preview.png', async (req, res) => {
     ctx.store.display(req.params.id);

@@ -1,7 +1,9 @@
 // Who may do what on the broker — one set of rules for the embedded aedes broker (enforced in its hooks) and for
 // Mosquitto (written out as a password and an ACL file). Anonymous clients are refused. The controller may use the
 // whole prefix; a display, logged in as its own id, may read only its own frame topic (and the bridge state) and
-// write only its own status topics.
+// write only its own status topics. Every login may use only its own client id — the user name — so no login can
+// take over (and so disconnect, firing its last will) another's connection: aedes refuses any other client id,
+// Mosquitto replaces it with the user name (`use_username_as_clientid true`).
 import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,9 +22,15 @@ export class MqttAccess {
     private readonly secrets: SecretStore,
   ) {}
 
-  /** Checks a login; the role it grants, or null. */
-  authenticate(username: string | undefined, password: Buffer | undefined): { role: 'controller' } | { role: 'display'; id: string } | null {
+  /** The one client id a login may use. */
+  static clientIdFor(username: string): string {
+    return username;
+  }
+
+  /** Checks a login (and the client id it connects with); the role it grants, or null. */
+  authenticate(username: string | undefined, password: Buffer | undefined, clientId: string): { role: 'controller' } | { role: 'display'; id: string } | null {
     if (!username || !password) return null;
+    if (clientId !== MqttAccess.clientIdFor(username)) return null;
     const same = (expected: string) => {
       const a = Buffer.from(expected);
       return a.length === password.length && timingSafeEqual(a, password);
@@ -57,6 +65,14 @@ export class MqttAccess {
       ...DISPLAY_WRITES.map((leaf) => `pattern write ${p}/display/%u/${leaf}`),
       '',
     ].join('\n');
+  }
+
+  /**
+   * The lines of mosquitto.conf that give Mosquitto the same rules (after the `listener` line they apply to):
+   * logins required, these files, and every client id replaced by its user name.
+   */
+  static mosquittoConf(files: { passwd: string; acl: string }): string[] {
+    return ['allow_anonymous false', `password_file ${files.passwd}`, `acl_file ${files.acl}`, 'use_username_as_clientid true'];
   }
 
   /** Mosquitto 2 password file: PBKDF2-SHA512 entries in mosquitto_passwd's `$7$` format. */

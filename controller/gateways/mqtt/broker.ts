@@ -20,9 +20,9 @@ function authError(message: string): AuthenticateError {
 export async function startEmbeddedBroker(host: string, port: number, access: MqttAccess, log: Logger): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({
     authenticate(client, username, password, done) {
-      const who = access.authenticate(username, password);
+      const who = access.authenticate(username, password, client.id);
       if (!who) {
-        log.warn({ clientId: client.id, username: username ?? '(anonymous)' }, 'refused MQTT login');
+        log.warn({ clientId: client.id, username: username ?? '(anonymous)' }, 'refused MQTT login (bad user name, password or client id)');
         done(authError('bad user name or password'), false);
         return;
       }

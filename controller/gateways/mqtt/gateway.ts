@@ -1,17 +1,25 @@
 // The controller's MQTT client: publishes frames, listens to displays, keeps the retained bridge state with a
 // last will. Everything arriving on a display topic is validated before delivery sees it; garbage is logged with
-// the reason and dropped.
+// the reason, reported to delivery (the display's status shows it) and dropped.
+//
+// The link itself is part of the state: while it is down nothing is published (mqtt.js would queue frames and send
+// them, stale, after the reconnect), and transfers still queued when it dropped are discarded. After every
+// (re)connect it subscribes first, then publishes bridge/state "online" — the request for every display to say
+// hello (docs/protocol.md) — so no answer can arrive before the subscription.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { Ack, CheckIn, Hello, Nak, Telemetry, parseDisplayTopic, topics, type Topics } from '../../protocol/topics.js';
-import type { DisplayEventHandler, FrameTransport } from '../transport.js';
+import { LinkDownError, type DisplayEventHandler, type FrameTransport } from '../transport.js';
 
 const MAX_JSON_BYTES = 4096;
 
 export class MqttGateway implements FrameTransport {
   private client: MqttClient | null = null;
   private readonly t: Topics;
+  /** subscribed and announced: frames may go out */
+  private linkUp = false;
+  private stopping = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -25,7 +33,9 @@ export class MqttGateway implements FrameTransport {
   async start(): Promise<void> {
     const { log } = this.ctx;
     const client = mqtt.connect(this.url, {
-      clientId: `wegweiser-controller-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      // A login may only use its own client id (the broker refuses others, or Mosquitto replaces them with the
+      // user name): nobody else's connection can be taken over.
+      clientId: this.credentials.username,
       clean: true,
       reconnectPeriod: 2000,
       username: this.credentials.username,
@@ -35,14 +45,30 @@ export class MqttGateway implements FrameTransport {
     this.client = client;
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     client.on('connect', () => {
-      // On every (re)connect: brokers may have lost retained state, so publish it again, and resubscribe.
-      client.publish(this.t.bridgeState, 'online', { qos: 1, retain: true });
+      // On every (re)connect: subscribe, then announce "online" again (brokers may have lost retained state) — which
+      // asks every display for a hello — and only then count the link as up.
       client.subscribe(
         (['hello', 'ack', 'nak', 'availability', 'checkin', 'telemetry'] as const).map((l) => this.t.allDisplays(l)),
         { qos: 1 },
-        (err) => err && log.error({ err: err.message }, 'MQTT subscribe failed'),
+        (err, granted) => {
+          const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
+          if (err || refused.length) {
+            // Without its subscriptions the controller hears nothing: the link stays "reconnecting" (health 503).
+            log.error({ err: err?.message, refused }, 'MQTT subscribe failed: the broker link stays down');
+            return;
+          }
+          if (this.client !== client || !client.connected) return;
+          this.setLink(true);
+          client.publish(this.t.bridgeState, 'online', { qos: 1, retain: true });
+        },
       );
       log.info({ url: this.url }, 'connected to MQTT broker');
+    });
+    client.on('close', () => {
+      if (this.stopping) return;
+      this.setLink(false);
+      // Transfers mqtt.js still holds would be sent after the reconnect, stale: delivery has written them off.
+      for (const [id, pending] of Object.entries(client.outgoing)) if (pending.cmd === 'publish') client.removeOutgoingMessage(Number(id));
     });
     client.on('reconnect', () => log.warn({ url: this.url }, 'reconnecting to MQTT broker'));
     client.on('error', (err) => log.error({ err: err.message }, 'MQTT error'));
@@ -60,23 +86,29 @@ export class MqttGateway implements FrameTransport {
     });
   }
 
+  /** The broker link as delivery sees it: up once subscribed, down from the moment the connection closes. */
+  private setLink(up: boolean): void {
+    if (up === this.linkUp) return;
+    this.linkUp = up;
+    this.handler.onLink(up);
+  }
+
   private parse<T>(schema: z.ZodType<T>, id: string, leaf: string, payload: Buffer): T | null {
-    if (payload.length > MAX_JSON_BYTES) {
-      this.ctx.log.warn({ display: id, leaf, bytes: payload.length }, 'refused message: too large');
+    const refuse = (why: string, extra: Record<string, unknown> = {}) => {
+      const reason = why.length > 200 ? `${why.slice(0, 199)}…` : why; // zod may quote the sender's keys: bounded
+      this.ctx.log.warn({ display: id, leaf, reason, ...extra }, 'refused message');
+      this.handler.onInvalid(id, leaf, reason);
       return null;
-    }
+    };
+    if (payload.length > MAX_JSON_BYTES) return refuse(`larger than ${MAX_JSON_BYTES} bytes`, { bytes: payload.length });
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
     } catch {
-      this.ctx.log.warn({ display: id, leaf }, 'refused message: not JSON');
-      return null;
+      return refuse('not JSON');
     }
     const r = schema.safeParse(json);
-    if (!r.success) {
-      this.ctx.log.warn({ display: id, leaf, issues: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'refused message: invalid');
-      return null;
-    }
+    if (!r.success) return refuse(r.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '));
     return r.data;
   }
 
@@ -90,6 +122,7 @@ export class MqttGateway implements FrameTransport {
         if (!hello) return;
         if (hello.id !== id) {
           this.ctx.log.warn({ display: id, claimed: hello.id }, 'refused hello: id does not match topic');
+          this.handler.onInvalid(id, leaf, 'id: does not match the topic');
           return;
         }
         this.handler.onHello(id, hello);
@@ -118,7 +151,10 @@ export class MqttGateway implements FrameTransport {
       case 'availability': {
         const s = payload.toString('utf8');
         if (s === 'online' || s === 'offline' || s === 'asleep') this.handler.onAvailability(id, s);
-        else if (payload.length > 0) this.ctx.log.warn({ display: id }, 'refused availability: expected online, asleep or offline');
+        else if (payload.length > 0) {
+          this.ctx.log.warn({ display: id }, 'refused availability: expected online, asleep or offline');
+          this.handler.onInvalid(id, leaf, 'expected online, asleep or offline');
+        }
         return;
       }
     }
@@ -127,6 +163,7 @@ export class MqttGateway implements FrameTransport {
   async sendChunks(displayId: string, chunks: Buffer[]): Promise<void> {
     const client = this.client;
     if (!client) throw new Error('MQTT gateway not started');
+    if (!this.linkUp) throw new LinkDownError();
     // mqtt.js sends in call order; QoS 1 on one topic keeps that order to the one subscriber.
     await Promise.all(chunks.map((c) => client.publishAsync(this.t.frame(displayId), c, { qos: 1, retain: false })));
   }
@@ -134,6 +171,7 @@ export class MqttGateway implements FrameTransport {
   async sendControl(displayId: string, message: Buffer): Promise<void> {
     const client = this.client;
     if (!client) throw new Error('MQTT gateway not started');
+    if (!this.linkUp) throw new LinkDownError();
     await client.publishAsync(this.t.control(displayId), message, { qos: 1, retain: false });
   }
 
@@ -141,6 +179,7 @@ export class MqttGateway implements FrameTransport {
     const client = this.client;
     if (!client) return;
     this.client = null;
+    this.stopping = true;
     if (client.connected) await client.publishAsync(this.t.bridgeState, 'offline', { qos: 1, retain: true }).catch(() => undefined);
     await client.endAsync();
   }
