@@ -1,7 +1,21 @@
-// Shortest routes on the walk graph: A* (Dijkstra guided by the straight-line distance on the plan, which never
-// overestimates because no edge is shorter than the line between its ends — checkGraph enforces it), binary heap. Step-free routes never use stairs; closed nodes
-// and edges are skipped per query. A destination that cannot be reached says so — and whether it could be
-// reached with stairs, so a kiosk can tell a wheelchair user the truth instead of offering a stair route.
+// Shortest routes on the walk graph: A* with a binary heap. Step-free routes never use stairs; closed nodes and
+// edges are skipped per query (a closed lift stop is ridden through, never boarded or left — GraphIndex.usable).
+// A destination that cannot be reached says so — and whether it could be reached with stairs, so a kiosk can tell
+// a wheelchair user the truth instead of offering a stair route.
+//
+// The estimate h(v) = max(P(v), R·|L(v) − L(t)|), where P is the straight line on the plan to the target, L the
+// floor level and R the cheapest length per level of any edge that changes level (for step-free routes: of any such
+// edge but stairs). It never overestimates and is consistent, so A* with closed nodes finds the shortest route:
+//  - P is consistent: checkGraph refuses an edge shorter than the straight line between its ends, so for an edge
+//    u–v of length ℓ, P(u) ≤ |uv| + P(v) ≤ ℓ + P(v) (triangle inequality).
+//  - R·|ΔL| is consistent: an edge crossing k levels has ℓ ≥ R·k by the choice of R (in step-free mode the edges a
+//    route may take are exactly those R was taken over), one on its floor has k = 0, and
+//    R·|L(u) − L(t)| ≤ R·|L(u) − L(v)| + R·|L(v) − L(t)| ≤ ℓ + R·|L(v) − L(t)|.
+//  - The maximum of two consistent estimates is consistent: max(a(u), b(u)) ≤ max(ℓ + a(v), ℓ + b(v)) =
+//    ℓ + max(a(v), b(v)); both are 0 at the target, and consistency with h(t) = 0 implies admissibility.
+//  Closures and step-free only remove edges, which keeps every bound.
+// The sum P + R·|ΔL| (used before) is not a bound: a staircase whose ends lie at different plan positions covers
+// planar distance and levels with the same metres, and counting them twice made A* return a longer route.
 import type { GraphIndex, RouteOptions, WalkEdge } from './graph.js';
 
 export type RouteResult =
@@ -53,6 +67,10 @@ class Heap {
   }
 }
 
+function unreachable(from: string, to: string): RouteResult {
+  return { ok: false, reason: 'unreachable', message: `"${to}" cannot be reached from "${from}" right now` };
+}
+
 export function route(index: GraphIndex, from: string, to: string, opts: RouteOptions): RouteResult {
   const s = index.byId.get(from);
   const t = index.byId.get(to);
@@ -66,8 +84,10 @@ export function route(index: GraphIndex, from: string, to: string, opts: RouteOp
   const ty = index.ys[t] as number;
   const tl = index.levels[t] as number;
   const rise = opts.stepFree ? index.risePerLevel.stepFree : index.risePerLevel.any;
-  // Straight line on the plan plus the cheapest climb: never more than the true remaining distance.
-  const h = (v: number) => Math.hypot((index.xs[v] as number) - tx, (index.ys[v] as number) - ty) + Math.abs((index.levels[v] as number) - tl) * rise;
+  // The straight line on the plan or the cheapest climb, whichever is longer (see the proof at the top).
+  const h = (v: number) => Math.max(Math.hypot((index.xs[v] as number) - tx, (index.ys[v] as number) - ty), Math.abs((index.levels[v] as number) - tl) * rise);
+  // A closed place is no destination (a closed lift stop is only ridden through), unless the route starts there.
+  if (t !== s && opts.closed.has(to)) return unreachable(from, to);
   stamp[s] = gen;
   dist[s] = 0;
   via[s] = -1;
@@ -82,7 +102,7 @@ export function route(index: GraphIndex, from: string, to: string, opts: RouteOp
     const d = dist[u] as number;
     for (const arc of index.arcs[u] ?? []) {
       const v = arc.to;
-      if (done[v] === gen || !index.usable(arc, opts)) continue;
+      if (done[v] === gen || !index.usable(u, arc, opts, s)) continue;
       const nd = d + arc.length;
       if (!seen(v) || nd < (dist[v] as number)) {
         stamp[v] = gen;
@@ -97,7 +117,7 @@ export function route(index: GraphIndex, from: string, to: string, opts: RouteOp
     if (opts.stepFree && route(index, from, to, { ...opts, stepFree: false }).ok) {
       return { ok: false, reason: 'unreachable-step-free', message: `"${to}" cannot be reached without stairs right now` };
     }
-    return { ok: false, reason: 'unreachable', message: `"${to}" cannot be reached from "${from}" right now` };
+    return unreachable(from, to);
   }
   const nodes: string[] = [];
   const edges: WalkEdge[] = [];
