@@ -1,0 +1,193 @@
+// Bad input gets a clear answer (real server, demo building): one text rule for every string a person sets (trimmed
+// first, so "   " is empty; no control characters; only drawable characters), a malformed path parameter named,
+// plan sizes bounded at save, plan images bounded in size, rendered once per content and served with an ETag.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import type { Controller } from '../../controller/main.js';
+import { demoData } from '../../controller/store/demo.js';
+import type { Data } from '../../controller/domain/model.js';
+import { api, startTestController, tempDir, writeData } from '../helpers/env.js';
+
+type Issues = { field: string; message: string }[];
+const issuesOf = async (r: Response) => ((await r.json()) as { error?: { issues?: Issues } }).error?.issues ?? [];
+
+describe('bad input gets a clear answer', () => {
+  let ctl: Controller;
+  let cleanup: () => Promise<void>;
+  const logLines: string[] = [];
+  beforeAll(async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    await writeData(t.dir, demoData());
+    const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+    ctl = await startTestController(t.dir, {}, log);
+    await ctl.signs.idle();
+  });
+  afterAll(async () => {
+    await ctl?.stop();
+    await cleanup?.();
+  });
+
+  const call = (path: string, method: string, body?: unknown) => api(ctl, path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const refused = async (path: string, method: string, body: unknown) => {
+    const r = await call(path, method, body);
+    expect(r.status, `${method} ${path}`).toBe(400);
+    return issuesOf(r);
+  };
+  const UNTIL = '2099-01-01T00:00:00+01:00';
+
+  it('whitespace only is empty: refused naming the field wherever "must not be empty" applies, nothing stored', async () => {
+    const room = ctl.ctx.store.data.rooms.find((r) => r.id === 'r-1.07');
+    expect(await refused('/api/rooms/r-1.07', 'PATCH', { notice: { text: '   ' } })).toEqual([{ field: 'notice.text', message: 'must not be empty' }]);
+    expect(await refused('/api/rooms/r-1.07', 'PATCH', { notice: { text: ' \n \r\n ' } })).toEqual([{ field: 'notice.text', message: 'must not be empty' }]);
+    expect(await refused('/api/notices', 'POST', { scope: { kind: 'building' }, text: '  \n ', until: UNTIL })).toEqual([{ field: 'text', message: 'must not be empty' }]);
+    expect(await refused('/api/people', 'POST', { name: '   ', unitId: null })).toEqual([{ field: 'name', message: 'must not be empty' }]);
+    expect(await refused('/api/people/p-gross', 'PATCH', { name: '\u00a0 ' })).toEqual([{ field: 'name', message: 'must not be empty' }]);
+    expect(await refused('/api/services', 'POST', { nameDe: '   ', nameEn: 'x', synonyms: ['ok', '  '] })).toEqual([
+      { field: 'nameDe', message: 'must not be empty' },
+      { field: 'synonyms.1', message: 'must not be empty' },
+    ]);
+    expect(await refused('/api/users', 'POST', { username: 'lena', name: '   ', role: 'viewer' })).toEqual([{ field: 'name', message: 'must not be empty' }]);
+    const admin = ctl.users.list().find((u) => u.role === 'admin')?.id as string;
+    expect(await refused(`/api/users/${admin}/tokens`, 'POST', { name: '   ' })).toEqual([{ field: 'name', message: 'must not be empty' }]);
+    expect(ctl.ctx.store.data.rooms.find((r) => r.id === 'r-1.07')).toEqual(room);
+    expect(ctl.ctx.store.data.people.find((p) => p.id === 'p-gross')?.name).toBe('Birgit Groß');
+  });
+
+  it('text is stored trimmed, and the limit applies to what is stored', async () => {
+    const r = await call('/api/rooms/r-1.08', 'PATCH', { name: '   Besprechung 2  ', notice: { text: '\n  Heute geschlossen \r\n' } });
+    expect(r.status).toBe(200);
+    const room = ctl.ctx.store.data.rooms.find((x) => x.id === 'r-1.08');
+    expect(room?.name).toBe('Besprechung 2');
+    expect(room?.notice?.text).toBe('Heute geschlossen');
+    expect((await call('/api/rooms/r-1.08', 'PATCH', { name: `  ${'x'.repeat(120)}  ` })).status).toBe(200);
+    expect(await refused('/api/rooms/r-1.08', 'PATCH', { name: 'x'.repeat(121) })).toEqual([{ field: 'name', message: 'at most 120 characters' }]);
+  });
+
+  it('control characters, NUL, line breaks in one-line text and invisible direction overrides are refused everywhere', async () => {
+    expect(await refused('/api/rooms/r-1.07', 'PATCH', { name: 'Familien\u0000nachzug' })).toEqual([{ field: 'name', message: 'contains control characters or line breaks (U+0000)' }]);
+    expect(await refused('/api/rooms/r-1.07', 'PATCH', { name: '1.07\u202e70.1' })).toEqual([{ field: 'name', message: 'contains control characters or line breaks (U+202E)' }]);
+    expect(await refused('/api/rooms/r-1.07', 'PATCH', { officeHours: 'Mo 8–12\u2028Di 8–12' })).toEqual([{ field: 'officeHours', message: 'contains control characters or line breaks (U+2028)' }]);
+    expect(await refused('/api/rooms/r-1.07', 'PATCH', { notice: { text: 'Heute\u0007 zu' } })).toEqual([{ field: 'notice.text', message: 'contains control characters (U+0007)' }]);
+    expect(await refused('/api/notices', 'POST', { scope: { kind: 'building' }, text: 'zu\u001b[31m', until: UNTIL })).toEqual([{ field: 'text', message: 'contains control characters (U+001B)' }]);
+    expect(await refused('/api/people', 'POST', { name: 'Anna\tSchön', title: 'Sachbearbeitung\u0085', unitId: null })).toEqual([
+      { field: 'name', message: 'contains control characters or line breaks (U+0009)' },
+      { field: 'title', message: 'contains control characters or line breaks (U+0085)' },
+    ]);
+    expect(await refused('/api/building/closures', 'POST', { id: 'lift-1', reason: 'Wartung\u0000' })).toEqual([{ field: 'reason', message: 'contains control characters or line breaks (U+0000)' }]);
+    expect(await refused('/api/rooms/r-1.07', 'PATCH', { name: 'Raum 🙂' })).toEqual([{ field: 'name', message: 'contains characters the displays cannot show: U+1F642' }]);
+  });
+
+  it('walk-graph and plan-area labels follow the same rule (PUT /api/building), and nothing is stored', async () => {
+    const d = ctl.ctx.store.data;
+    const before = JSON.stringify({ graph: d.graph, plans: d.plans });
+    const kiosk = d.graph.nodes.findIndex((n) => n.kind === 'kiosk');
+    const area = (d.plans[0] as Data['plans'][number]).areas.findIndex((a) => a.label);
+    const graph = structuredClone(d.graph);
+    (graph.nodes[kiosk] as { label: string }).label = 'Info\u0000terminal';
+    const plans = structuredClone(d.plans);
+    ((plans[0] as Data['plans'][number]).areas[area] as { label: string }).label = 'WC\u0007';
+    expect(await refused('/api/building', 'PUT', { graph, plans })).toEqual([
+      { field: `graph.nodes.${kiosk}.label`, message: 'contains control characters or line breaks (U+0000)' },
+      { field: `plans.0.areas.${area}.label`, message: 'contains control characters or line breaks (U+0007)' },
+    ]);
+    (graph.nodes[kiosk] as { label: string }).label = '   ';
+    ((plans[0] as Data['plans'][number]).areas[area] as { label: string }).label = '  WC  ';
+    expect((await call('/api/building', 'PUT', { graph, plans })).status).toBe(200);
+    expect(ctl.ctx.store.data.graph.nodes[kiosk]?.label).toBe('');
+    expect(ctl.ctx.store.data.plans[0]?.areas[area]?.label).toBe('WC');
+    // Put the demo back as it was.
+    expect((await call('/api/building', 'PUT', JSON.parse(before))).status).toBe(200);
+  });
+
+  it('a malformed %-escape in a path answers 400 naming the path parameter', async () => {
+    for (const [path, method, field] of [
+      ['/api/rooms/%ff', 'GET', 'id'],
+      ['/api/rooms/%E0%A4%A/preview', 'POST', 'id'],
+      ['/api/people/%ff', 'PATCH', 'id'],
+      ['/api/building/closures/%c3%28', 'DELETE', 'id'],
+      ['/api/displays/%ff/preview.png', 'GET', 'id'],
+      ['/api/public/plan/%ff.svg', 'GET', 'floorId'],
+    ] as const) {
+      const r = await call(path, method, method === 'GET' || method === 'DELETE' ? undefined : {});
+      expect(r.status, `${method} ${path}`).toBe(400);
+      expect(await issuesOf(r), `${method} ${path}`).toEqual([{ field, message: 'malformed %-escape in the path' }]);
+    }
+    // Not a route parameter (a page): refused, never a 5xx.
+    expect((await fetch(`${ctl.httpUrl}/%ff.html`)).status).toBe(404);
+  });
+
+  it('bounds plan sizes at save (400 naming the field): 2000 × 2000 m and points outside the plan are refused', async () => {
+    const d = ctl.ctx.store.data;
+    const plans = structuredClone(d.plans);
+    const p0 = plans[0] as Data['plans'][number];
+    p0.width = 2000;
+    p0.height = 2000;
+    expect(await refused('/api/building', 'PUT', { graph: d.graph, plans })).toEqual([
+      { field: 'plans.0.width', message: 'at most 500 m wide: larger than any building this draws' },
+      { field: 'plans.0.height', message: 'at most 500 m deep: larger than any building this draws' },
+    ]);
+    const small = structuredClone(d.plans);
+    const s0 = small[0] as Data['plans'][number];
+    s0.width = 50; // the demo's ground floor is 60 m wide: its eastern areas now lie outside
+    const issues = await refused('/api/building', 'PUT', { graph: d.graph, plans: small });
+    expect(issues.length).toBeGreaterThan(0);
+    for (const i of issues) expect(i).toMatchObject({ field: expect.stringMatching(/^plans\.0\.(outline|areas\.\d+\.points)\.\d+$/), message: 'lies outside the plan (50 × 20 m)' });
+    expect(ctl.ctx.store.data.plans).toEqual(d.plans);
+  });
+
+  it('serves a plan image once per content with an ETag: 304 when unchanged, a new one when a lift closes', async () => {
+    const url = `${ctl.httpUrl}/api/public/plan/f-1.png?to=r-1.07&lang=en`;
+    const renders = () => logLines.filter((l) => l.includes('plan image rendered')).length;
+    const before = renders();
+    const first = await fetch(url);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag') as string;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{32}"$/);
+    expect(first.headers.get('cache-control')).toBe('public, no-cache');
+    const body = Buffer.from(await first.arrayBuffer());
+    // Again, and a conditional request: the same bytes without rendering, then 304 without a body.
+    const second = await fetch(url);
+    expect(second.headers.get('etag')).toBe(etag);
+    expect(Buffer.from(await second.arrayBuffer()).equals(body)).toBe(true);
+    const cond = await fetch(url, { headers: { 'if-none-match': `W/"other", ${etag}` } });
+    expect(cond.status).toBe(304);
+    expect(cond.headers.get('etag')).toBe(etag);
+    expect((await cond.arrayBuffer()).byteLength).toBe(0);
+    expect(renders() - before).toBe(1);
+    // The SVG is a different drawing with its own ETag (and its own CSP).
+    const svg = await fetch(url.replace('.png', '.svg'));
+    expect(svg.headers.get('etag')).not.toBe(etag);
+    expect(svg.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    // A closure changes the drawing (the crossed-out lift): a new ETag, and the old one no longer answers 304.
+    expect((await call('/api/building/closures', 'POST', { id: 'lift-1', reason: 'Wartung' })).status).toBe(201);
+    const after = await fetch(url, { headers: { 'if-none-match': etag } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(etag);
+    expect((await call('/api/building/closures/lift-1', 'DELETE')).status).toBe(204);
+    // Reopened: the drawing is the first one again, so is its ETag.
+    expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+
+  it('a plan of 2000 × 2000 m already stored still renders: the PNG is scaled to a bounded size', async () => {
+    const t = await tempDir();
+    const data = demoData();
+    const p0 = data.plans[0] as Data['plans'][number];
+    p0.width = 2000;
+    p0.height = 2000;
+    await writeData(t.dir, data);
+    const big = await startTestController(t.dir);
+    try {
+      const r = await fetch(`${big.httpUrl}/api/public/plan/${p0.floorId}.png`);
+      expect(r.status).toBe(200);
+      const meta = await sharp(Buffer.from(await r.arrayBuffer())).metadata();
+      expect(Math.max(meta.width ?? 0, meta.height ?? 0)).toBeLessThanOrEqual(4096);
+      expect((meta.width ?? 0) * (meta.height ?? 0)).toBeLessThanOrEqual(4_000_000);
+      expect(meta.width).toBeGreaterThan(1000);
+    } finally {
+      await big.stop();
+      await t.cleanup();
+    }
+  });
+});
