@@ -1,10 +1,12 @@
 // The `wegweiser` command line: start | render | sim | help.
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configFromEnv, ConfigError, defaultConfig, mergeConfig, type ConfigInput } from './config.js';
 import { startController } from './main.js';
-import { StoreLoadError, DATA_FILE } from './store/store.js';
+import { StoreLoadError, DATA_FILE, describePath } from './store/store.js';
+import { DataFileError, parseJsonFile } from './store/json-file.js';
 import { SecretStore } from './store/secrets.js';
 import { MqttAccess } from './gateways/mqtt/access.js';
 import { Role, UserStore } from './auth/users.js';
@@ -74,6 +76,12 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/** An unexpected error's message, unless it may quote a file (JSON syntax errors do). */
+function safeMessage(err: unknown): string {
+  if (err instanceof SyntaxError) return 'malformed JSON';
+  return err instanceof Error ? err.message : String(err);
+}
+
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -83,9 +91,15 @@ function int(name: string, v: string | undefined): number | undefined {
 
 async function loadData(dataDir: string): Promise<Data> {
   const file = path.join(dataDir, DATA_FILE);
-  const raw = await readFile(file, 'utf8').catch(() => fail(`no data file at ${file} (run "wegweiser start" once to create the demo)`));
-  const parsed = Data.safeParse(JSON.parse(raw));
-  if (!parsed.success) fail(`${file} is invalid: ${parsed.error.issues[0]?.message ?? ''}`);
+  const raw = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) =>
+    fail(err.code === 'ENOENT' ? `no data file at ${file} (run "wegweiser start" once to create the demo)` : `${file}: cannot read: ${err.message}`),
+  );
+  const json = parseJsonFile(file, raw);
+  const parsed = Data.safeParse(json);
+  if (!parsed.success) {
+    const details = parsed.error.issues.slice(0, 3).map((i) => `${describePath(json, i.path)}: ${i.message}`);
+    throw new DataFileError(file, `invalid data: ${details.join('; ')}${parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more)` : ''}`);
+  }
   return parsed.data;
 }
 
@@ -151,8 +165,8 @@ async function cmdStart(argv: string[]): Promise<void> {
     c.ctx.log.info(`Wegweiser is running: open ${c.httpUrl}`);
     onShutdown(() => c.stop());
   } catch (err) {
-    if (err instanceof StoreLoadError) fail(`refusing to start: ${err.message}`);
-    fail(`cannot start: ${(err as Error).message}`);
+    if (err instanceof StoreLoadError || err instanceof DataFileError) fail(`refusing to start: ${err.message}`);
+    fail(`cannot start: ${safeMessage(err)}`);
   }
 }
 
@@ -222,13 +236,13 @@ async function cmdSim(argv: string[]): Promise<void> {
   const url = values['mqtt-url'] ?? process.env.WEGWEISER_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
   let displays: { id: string; panel: string; checkInSeconds?: number | null }[];
   const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
-  const secrets = await SecretStore.read(dataDir).catch((err: Error) => fail(`sim: ${err.message}`));
+  const secrets = await SecretStore.read(dataDir);
   if (values.ids) displays = values.ids.split(',').filter(Boolean).map((id) => ({ id, panel: 'epd-7in5-bw' }));
   else {
     const n = int('--displays', values.displays) ?? 1;
-    const data = await readFile(path.join(dataDir, DATA_FILE), 'utf8').then((raw) => Data.safeParse(JSON.parse(raw)), () => null);
-    if (data?.success) displays = data.data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel, checkInSeconds: d.checkInSeconds }));
-    else fail(`sim: no data file in ${dataDir}; name displays with --ids`);
+    if (!existsSync(path.join(dataDir, DATA_FILE))) fail(`sim: no data file in ${dataDir}; name displays with --ids`);
+    const data = await loadData(dataDir);
+    displays = data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel, checkInSeconds: d.checkInSeconds }));
   }
   for (const d of displays) if (!secrets.has(d.id)) fail(`sim: no secret for display "${d.id}" in ${secrets.file}`);
   const pngDir = values['png-dir'];
@@ -355,5 +369,7 @@ try {
   }
 } catch (err) {
   if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) fail(err.message, 2);
-  throw err;
+  // A damaged file is named with what is wrong with it; nothing else reaches the terminal (no stack trace).
+  if (err instanceof DataFileError || err instanceof StoreLoadError) fail(err.message);
+  fail(`${command}: ${safeMessage(err)}`);
 }

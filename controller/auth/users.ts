@@ -7,6 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AppError, conflict, notFound } from '../errors.js';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { DataFileError, describeIssues, parseJsonFile } from '../store/json-file.js';
 
 export const USERS_FILE = 'users.json';
 export const Role = z.enum(['admin', 'editor', 'viewer']);
@@ -67,17 +68,12 @@ export class UserStore {
     let data: UsersFile = { version: 1, users: [] };
     const raw = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return null;
-      throw err;
+      throw new DataFileError(file, `cannot read: ${err.message}`);
     });
     if (raw !== null) {
-      const parsed = UsersFile.safeParse((() => {
-        try {
-          return JSON.parse(raw) as unknown;
-        } catch {
-          return null;
-        }
-      })());
-      if (!parsed.success) throw new Error(`${file}: invalid accounts file; the file was left untouched`);
+      // What is wrong, never what is there (password and token hashes).
+      const parsed = UsersFile.safeParse(parseJsonFile(file, raw));
+      if (!parsed.success) throw new DataFileError(file, `invalid accounts file: ${describeIssues(parsed.error.issues, { revealKeys: false })}; the file was left untouched`);
       data = parsed.data;
     }
     return new UserStore(file, data);

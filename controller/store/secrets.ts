@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { DataFileError, describeIssues, parseJsonFile } from './json-file.js';
 
 export const SECRETS_FILE = 'secrets.json';
 
@@ -36,14 +37,17 @@ export class SecretStore {
   static async read(dataDir: string, allowMissing = false): Promise<SecretStore> {
     const file = path.join(dataDir, SECRETS_FILE);
     let data: SecretsFile | null = null;
-    try {
-      const parsed = SecretsFile.safeParse(JSON.parse(await readFile(file, 'utf8')));
-      if (!parsed.success) throw new Error(`${file}: invalid (${parsed.error.issues[0]?.message ?? ''}); the file was left untouched`);
+    const raw = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw new DataFileError(file, `cannot read: ${err.message}`);
+    });
+    if (raw !== null) {
+      // Never quote the file in an error: its broken line may hold a display's secret.
+      const parsed = SecretsFile.safeParse(parseJsonFile(file, raw));
+      if (!parsed.success) throw new DataFileError(file, `invalid: ${describeIssues(parsed.error.issues, { revealKeys: false })}; the file was left untouched`);
       data = parsed.data;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    if (!data && !allowMissing) throw new Error(`no secrets file at ${file}: start the controller once to create it`);
+    if (!data && !allowMissing) throw new DataFileError(file, 'missing: start the controller once to create it');
     const store = new SecretStore(file, data ?? { version: 1, controller: { mqttPassword: randomBytes(24).toString('base64url') }, displays: {} });
     store.fresh = data === null;
     return store;

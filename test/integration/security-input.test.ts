@@ -1,13 +1,23 @@
 // Bad input gets a clear answer (real server, demo building): one text rule for every string a person sets (trimmed
 // first, so "   " is empty; no control characters; only drawable characters), a malformed path parameter named,
-// plan sizes bounded at save, plan images bounded in size, rendered once per content and served with an ETag.
+// plan sizes bounded at save, plan images bounded in size, rendered once per content and served with an ETag; and
+// every CLI command names a damaged data file and what is wrong with it — no stack trace, never its contents.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import type { Controller } from '../../controller/main.js';
 import { demoData } from '../../controller/store/demo.js';
+import { smallBuilding } from '../fixtures/small-building.js';
 import type { Data } from '../../controller/domain/model.js';
-import { api, startTestController, tempDir, writeData } from '../helpers/env.js';
+import { SecretStore, SECRETS_FILE } from '../../controller/store/secrets.js';
+import { UserStore, USERS_FILE } from '../../controller/auth/users.js';
+import { DATA_FILE } from '../../controller/store/store.js';
+import { DELIVERY_FILE } from '../../controller/delivery/records.js';
+import { api, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
 
 type Issues = { field: string; message: string }[];
 const issuesOf = async (r: Response) => ((await r.json()) as { error?: { issues?: Issues } }).error?.issues ?? [];
@@ -188,6 +198,128 @@ describe('bad input gets a clear answer', () => {
     } finally {
       await big.stop();
       await t.cleanup();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Damaged files and the real `wegweiser` command.
+
+const run = promisify(execFile);
+async function wegweiser(args: string[]) {
+  try {
+    const r = await run(process.execPath, ['bin/wegweiser.js', ...args], { timeout: 30_000, env: { ...process.env, WEGWEISER_LOG_FORMAT: 'json' } });
+    return { code: 0, out: r.stdout + r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+/** Every 8-character piece of each secret: JSON.parse quotes about ten characters around the fault. */
+function leaks(output: string, secrets: string[]): string[] {
+  const found = new Set<string>();
+  for (const secret of secrets) for (let i = 0; i + 8 <= secret.length; i++) if (output.includes(secret.slice(i, i + 8))) found.add(secret);
+  return [...found];
+}
+
+// Each case runs several real CLI processes (a start takes a few seconds on 2 cores).
+describe('a damaged data file is named, with what is wrong — no stack trace, never its contents', { timeout: 120_000 }, () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  const pristine = new Map<string, string>();
+  let secretValues: string[] = [];
+  const MARKER = 'Zimmer-Geheimnis-7f3a9c';
+
+  beforeAll(async () => {
+    const t = await tempDir();
+    dir = t.dir;
+    cleanup = t.cleanup;
+    const data = smallBuilding();
+    (data.rooms[0] as Data['rooms'][number]).name = MARKER;
+    await writeData(dir, data);
+    const secrets = await SecretStore.open(dir, data.displays.map((d) => d.id));
+    const users = await UserStore.open(dir);
+    await users.add({ username: 'admin', role: 'admin', password: 'a long enough password' });
+    await users.createToken((users.list()[0] as { id: string }).id, 'cli');
+    for (const f of [DATA_FILE, SECRETS_FILE, USERS_FILE]) pristine.set(f, await readFile(path.join(dir, f), 'utf8'));
+    const s = JSON.parse(pristine.get(SECRETS_FILE) as string) as { controller: { mqttPassword: string }; displays: Record<string, string> };
+    const u = JSON.parse(pristine.get(USERS_FILE) as string) as { users: { passwordHash: string; tokens: { hash: string }[] }[] };
+    secretValues = [s.controller.mqttPassword, ...Object.values(s.displays), ...data.displays.map((d) => secrets.mqttPassword(d.id)), ...u.users.flatMap((x) => [x.passwordHash, ...x.tokens.map((t) => t.hash)])];
+  });
+  afterAll(async () => {
+    await cleanup?.();
+  });
+
+  /** Writes `name` damaged by `damage` (all other files pristine), runs the commands, checks each answer. */
+  async function expectNamed(name: string, damage: (text: string) => string, problem: RegExp, commands: string[][]) {
+    for (const [f, text] of pristine) await writeFile(path.join(dir, f), f === name ? damage(text) : text);
+    const damaged = await readFile(path.join(dir, name), 'utf8');
+    // The commands only read (and refuse): two at a time, for the 2-core machine.
+    const results: { args: string[]; r: Awaited<ReturnType<typeof wegweiser>> }[] = [];
+    for (let i = 0; i < commands.length; i += 2) {
+      results.push(...(await Promise.all(commands.slice(i, i + 2).map(async (args) => ({ args, r: await wegweiser([...args, '--data', dir]) })))));
+    }
+    for (const { args, r } of results) {
+      const what = `wegweiser ${args.join(' ')}`;
+      expect(r.code, `${what}\n${r.out}`).not.toBe(0);
+      expect(r.out, what).toContain(path.join(dir, name));
+      expect(r.out, what).toMatch(problem);
+      expect(r.out, `${what}: a stack trace\n${r.out}`).not.toMatch(/^\s+at /m);
+      expect(leaks(r.out, secretValues), `${what} printed a secret\n${r.out}`).toEqual([]);
+      expect(r.out, what).not.toContain(MARKER.slice(0, 10));
+      expect(await readFile(path.join(dir, name), 'utf8'), `${what} changed the file`).toBe(damaged);
+    }
+  }
+
+  const START = ['start', '--port', '0', '--mqtt-port', '0', '--no-sims'];
+  const secretLine = (text: string) => text.indexOf('"ds-b": "') + '"ds-b": "'.length;
+
+  // Every command meets a damaged file, every file is damaged at least twice; the CLI starts in seconds (tsx), so the
+  // combinations are spread rather than multiplied.
+  it('secrets.json truncated in the middle of a secret, or a quote lost before one: start, mqtt-files, sim', async () => {
+    await expectNamed(SECRETS_FILE, (t) => t.slice(0, secretLine(t) + 30), /ends early \(the file looks truncated\)/, [START, ['mqtt-files'], ['sim', '--ids', 'ds-b']]);
+    // A lost quote makes JSON.parse quote the secret after it ('Unexpected token …, "…3fa9…" is not valid JSON').
+    await expectNamed(SECRETS_FILE, (t) => t.slice(0, secretLine(t) - 1) + t.slice(secretLine(t)), /not valid JSON at line \d+, column \d+/, [START, ['mqtt-files']]);
+  });
+
+  it('secrets.json that is JSON but not valid: the field named, neither the value nor an unknown key', async () => {
+    await expectNamed(SECRETS_FILE, (t) => t.replace(/"ds-b": "([0-9a-f]{64})"/, '"ds-b": "$1a"'), /displays\.ds-b: /, [['mqtt-files']]);
+    // A secret turned into a key (a damaged line): "an unknown field", not its name.
+    await expectNamed(SECRETS_FILE, (t) => t.replace(/"ds-b": "([0-9a-f]{64})"/, '"ds-b": "$1", "$1": 1').replace('"version": 1,', '"version": 1, "x$1": 1,'), /an unknown field/, [['sim', '--ids', 'ds-a']]);
+  });
+
+  it('wegweiser.json truncated, or with garbage, names the file: render, sim, start, mqtt-files', async () => {
+    const at = (t: string) => t.indexOf(MARKER);
+    await expectNamed(DATA_FILE, (t) => t.slice(0, at(t) + 12), /ends early/, [['render', '1.01'], ['sim', '--displays', '2']]);
+    await expectNamed(DATA_FILE, (t) => t.slice(0, at(t) - 1) + t.slice(at(t)), /not valid JSON at line \d+, column \d+/, [START, ['mqtt-files']]);
+  });
+
+  it('users.json truncated in a password hash, or otherwise damaged: start and every user command', async () => {
+    const hashAt = (t: string) => t.indexOf('"passwordHash": "') + 20;
+    await expectNamed(USERS_FILE, (t) => t.slice(0, hashAt(t) + 10), /ends early/, [START, ['user', 'list'], ['user', 'add', 'anna']]);
+    await expectNamed(USERS_FILE, (t) => t.replace('"passwordHash": "', '"passwordHash": '), /not valid JSON at line \d+, column \d+/, [['user', 'token', 'admin']]);
+    await expectNamed(USERS_FILE, (t) => t.replace('"role": "admin"', '"role": "root"'), /invalid accounts file: users\.0\.role: /, [['user', 'passwd', 'admin']]);
+  });
+
+  it('delivery.json damaged: start sets it aside and says why in the log, then runs; nothing of it is printed', async () => {
+    for (const [f, text] of pristine) await writeFile(path.join(dir, f), text);
+    const hash = 'f'.repeat(20) + '0123456789abcdef' + MARKER;
+    await writeFile(path.join(dir, DELIVERY_FILE), `{"version": 1, "displays": {"ds-a": {"desiredHash": ${hash}`);
+    const child = spawn(process.execPath, ['bin/wegweiser.js', ...START, '--data', dir], { env: { ...process.env, WEGWEISER_LOG_FORMAT: 'json' } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await waitUntil(() => out.includes('Wegweiser is running'), 'the controller to start', 20_000);
+      expect(out).toContain(path.join(dir, DELIVERY_FILE));
+      expect(out).toMatch(/delivery records damaged \([^)]*delivery\.json: not valid JSON at line 1, column \d+\)/);
+      expect(out).not.toContain('0123456789abcdef');
+      expect(out).not.toContain(MARKER.slice(0, 10));
+      expect(leaks(out, secretValues)).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
     }
   });
 });
