@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { configFromEnv, ConfigError, defaultConfig, mergeConfig, type ConfigInput } from './config.js';
+import { configFromEnv, ConfigError, defaultConfig, defaultPublicUrl, mergeConfig, type ConfigInput } from './config.js';
 import { startController } from './main.js';
 import { StoreLoadError, DATA_FILE, describePath } from './store/store.js';
 import { DataFileError, parseJsonFile } from './store/json-file.js';
@@ -16,6 +16,7 @@ import { composeForDisplay, composeDoorSign, setSignPublicUrl, setSignTimezone }
 import { createLogger } from './log.js';
 import { renderSign, frameToPng, PANELS, panelById } from '../renderer/index.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
+import { userText } from '../web-admin/validation.js';
 
 const HELP = `wegweiser — door signs and wayfinding for e-paper displays
 
@@ -41,7 +42,7 @@ start options:
   --log-level LEVEL     trace|debug|info|warn|error (env WEGWEISER_LOG_LEVEL, default info)
   --log-format FORMAT   json|pretty|auto (env WEGWEISER_LOG_FORMAT, default auto: pretty on a terminal)
   --public-url URL      where visitors' phones reach this server; door-sign QR codes point there
-                        (env WEGWEISER_PUBLIC_URL, default http://localhost:8080)
+                        (env WEGWEISER_PUBLIC_URL; default: the address it listens on, real port)
 
 render options:
   --data DIR            data directory (default ./data)
@@ -103,12 +104,20 @@ async function loadData(dataDir: string): Promise<Data> {
   return parsed.data;
 }
 
+/**
+ * Stops cleanly on SIGINT and SIGTERM — and when the npm process that started us goes away. `npm start` and
+ * `npx wegweiser start` run the command through `sh -c`, and dash neither forwards signals nor execs the command:
+ * the SIGTERM npm forwards kills the shell and leaves this process running, reparented. (The start script execs
+ * node, so there npm's signal arrives directly; npx cannot be told to.) So when started by npm — it sets
+ * npm_lifecycle_event — a changed parent means our launcher was stopped. Under systemd or in a container node is
+ * started directly and this never applies; a process deliberately left running by its shell is not affected either.
+ */
 function onShutdown(stop: () => Promise<void>): void {
   let stopping = false;
-  const handler = (signal: string) => {
+  const handler = (reason: string) => {
     if (stopping) process.exit(1);
     stopping = true;
-    process.stderr.write(`\n${signal}: stopping…\n`);
+    process.stderr.write(`\n${reason}: stopping…\n`);
     stop().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -116,6 +125,15 @@ function onShutdown(stop: () => Promise<void>): void {
   };
   process.on('SIGINT', () => handler('SIGINT'));
   process.on('SIGTERM', () => handler('SIGTERM'));
+  if (process.env.npm_lifecycle_event) {
+    const launcher = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid === launcher) return;
+      clearInterval(watch);
+      handler('npm, which started Wegweiser, has stopped');
+    }, 500);
+    watch.unref();
+  }
 }
 
 async function cmdStart(argv: string[]): Promise<void> {
@@ -187,7 +205,8 @@ async function cmdRender(argv: string[]): Promise<void> {
     throw err;
   }
   setSignTimezone(config.timezone);
-  setSignPublicUrl(config.publicUrl);
+  // As a running controller with this configuration would: the configured URL, or its address.
+  setSignPublicUrl(config.publicUrl ?? defaultPublicUrl(config.http.host, config.http.port));
   const data = await loadData(path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data'));
   const room = data.rooms.find((r) => r.id === which || r.number === which);
   const byId = data.displays.find((d) => d.id === which);
@@ -316,7 +335,10 @@ async function cmdUser(argv: string[]): Promise<void> {
       if (!username) fail('user add: name the account, e.g. "wegweiser user add anna --role editor --unit u-aufenthalt"', 2);
       const role = Role.safeParse(values.role ?? 'editor');
       if (!role.success) fail(`--role: expected admin, editor or viewer, got "${values.role}"`, 2);
-      const { user, password } = await users.add({ username, name: values.name ?? username, role: role.data, unitIds: values.unit ?? [] });
+      // The same text rule as the API's for a display name (trimmed, no control characters, drawable).
+      const name = userText(120, { min: 1 }).safeParse(values.name ?? username);
+      if (!name.success) fail(`--name: ${name.error.issues[0]?.message ?? 'invalid'}`, 2);
+      const { user, password } = await users.add({ username, name: name.data, role: role.data, unitIds: values.unit ?? [] });
       process.stdout.write(`created ${user.username} (${user.role}${user.unitIds.length ? `, units ${user.unitIds.join(', ')}` : ''})\none-time password: ${password}\n`);
       return;
     }

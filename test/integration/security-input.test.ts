@@ -302,6 +302,17 @@ describe('a damaged data file is named, with what is wrong — no stack trace, n
     await expectNamed(USERS_FILE, (t) => t.replace('"role": "admin"', '"role": "root"'), /invalid accounts file: users\.0\.role: /, [['user', 'passwd', 'admin']]);
   });
 
+  it('the CLI applies the text rule to a display name too', async () => {
+    for (const [f, text] of pristine) await writeFile(path.join(dir, f), text);
+    const blank = await wegweiser(['user', 'add', 'lena', '--name', '   ', '--data', dir]);
+    expect(blank.code).toBe(2);
+    expect(blank.out).toContain('--name: must not be empty');
+    const bell = await wegweiser(['user', 'add', 'lena', '--name', 'Lena\u0007', '--data', dir]);
+    expect(bell.code).toBe(2);
+    expect(bell.out).toContain('--name: contains control characters or line breaks (U+0007)');
+    expect(await readFile(path.join(dir, USERS_FILE), 'utf8')).toBe(pristine.get(USERS_FILE));
+  });
+
   it('delivery.json damaged: start sets it aside and says why in the log, then runs; nothing of it is printed', async () => {
     for (const [f, text] of pristine) await writeFile(path.join(dir, f), text);
     const hash = 'f'.repeat(20) + '0123456789abcdef' + MARKER;
