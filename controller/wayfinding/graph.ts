@@ -119,6 +119,8 @@ export class GraphIndex {
   readonly isLift: Uint8Array;
   /** the cheapest way up or down one level: any kind, and without stairs (for A*'s estimate) */
   readonly risePerLevel: { any: number; stepFree: number };
+  /** the least length per level a level-changing edge has beyond its straight line on the plan (for A*'s estimate) */
+  readonly climbPerLevel: { any: number; stepFree: number };
   /** per-query scratch, reused; entries count only where `stamp` equals the query's generation */
   readonly scratch: { dist: Float64Array; via: Int32Array; viaEdge: (WalkEdge | undefined)[]; stamp: Uint32Array; done: Uint32Array; generation: number };
 
@@ -137,6 +139,7 @@ export class GraphIndex {
     this.ids.forEach((id, i) => this.byId.set(id, i));
     this.arcs = this.ids.map(() => []);
     const rise = { any: Infinity, stepFree: Infinity };
+    const climb = { any: Infinity, stepFree: Infinity };
     for (const e of graph.edges) {
       const a = this.byId.get(e.a);
       const b = this.byId.get(e.b);
@@ -145,11 +148,18 @@ export class GraphIndex {
       this.arcs[b]?.push({ to: a, length: e.length, edge: e });
       const levels = Math.abs((this.levels[a] as number) - (this.levels[b] as number));
       if (levels > 0) {
+        const beyond = Math.max(0, e.length - Math.hypot((this.xs[a] as number) - (this.xs[b] as number), (this.ys[a] as number) - (this.ys[b] as number))) / levels;
         rise.any = Math.min(rise.any, e.length / levels);
-        if (e.kind !== 'stairs') rise.stepFree = Math.min(rise.stepFree, e.length / levels);
+        climb.any = Math.min(climb.any, beyond);
+        if (e.kind !== 'stairs') {
+          rise.stepFree = Math.min(rise.stepFree, e.length / levels);
+          climb.stepFree = Math.min(climb.stepFree, beyond);
+        }
       }
     }
-    this.risePerLevel = { any: Number.isFinite(rise.any) ? rise.any : 0, stepFree: Number.isFinite(rise.stepFree) ? rise.stepFree : 0 };
+    const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+    this.risePerLevel = { any: finite(rise.any), stepFree: finite(rise.stepFree) };
+    this.climbPerLevel = { any: finite(climb.any), stepFree: finite(climb.stepFree) };
   }
 
   /**

@@ -3,19 +3,23 @@
 // A destination that cannot be reached says so — and whether it could be reached with stairs, so a kiosk can tell
 // a wheelchair user the truth instead of offering a stair route.
 //
-// The estimate h(v) = max(P(v), R·|L(v) − L(t)|), where P is the straight line on the plan to the target, L the
-// floor level and R the cheapest length per level of any edge that changes level (for step-free routes: of any such
-// edge but stairs). It never overestimates and is consistent, so A* with closed nodes finds the shortest route:
-//  - P is consistent: checkGraph refuses an edge shorter than the straight line between its ends, so for an edge
-//    u–v of length ℓ, P(u) ≤ |uv| + P(v) ≤ ℓ + P(v) (triangle inequality).
-//  - R·|ΔL| is consistent: an edge crossing k levels has ℓ ≥ R·k by the choice of R (in step-free mode the edges a
-//    route may take are exactly those R was taken over), one on its floor has k = 0, and
-//    R·|L(u) − L(t)| ≤ R·|L(u) − L(v)| + R·|L(v) − L(t)| ≤ ℓ + R·|L(v) − L(t)|.
-//  - The maximum of two consistent estimates is consistent: max(a(u), b(u)) ≤ max(ℓ + a(v), ℓ + b(v)) =
-//    ℓ + max(a(v), b(v)); both are 0 at the target, and consistency with h(t) = 0 implies admissibility.
-//  Closures and step-free only remove edges, which keeps every bound.
-// The sum P + R·|ΔL| (used before) is not a bound: a staircase whose ends lie at different plan positions covers
-// planar distance and levels with the same metres, and counting them twice made A* return a longer route.
+// The estimate h(v) = max(P(v) + C·|ΔL(v)|, R·|ΔL(v)|), where P is the straight line on the plan to the target, ΔL
+// the floor levels between v and the target, R the least length per level of any edge that changes level, and C the
+// least length per level such an edge has *beyond* its own straight line on the plan (R and C over the edges the
+// route may take: for step-free routes, all but stairs). It never overestimates and is consistent, so A* that
+// settles each node once finds the shortest route. For every edge u–v of length ℓ, crossing k ≥ 0 levels, whose ends
+// lie d apart on the plan:
+//  - checkGraph refuses ℓ < d, and by the choice of R and C, ℓ ≥ R·k and ℓ ≥ d + C·k (for k = 0 too).
+//  - P + C·|ΔL| is consistent: P(u) ≤ d + P(v) (triangle inequality) and |ΔL(u)| ≤ k + |ΔL(v)|, so
+//    P(u) + C·|ΔL(u)| ≤ d + C·k + P(v) + C·|ΔL(v)| ≤ ℓ + (P(v) + C·|ΔL(v)|).
+//  - R·|ΔL| is consistent: R·|ΔL(u)| ≤ R·k + R·|ΔL(v)| ≤ ℓ + R·|ΔL(v)|.
+//  - The larger of two consistent estimates is consistent: max(a(u), b(u)) ≤ max(ℓ + a(v), ℓ + b(v)) =
+//    ℓ + max(a(v), b(v)); both are 0 at the target, and consistent with h(target) = 0 means admissible.
+//  Closures only remove edges, which keeps every bound.
+// Plan distance plus R·|ΔL| (used before) is not a bound: a flight of stairs whose ends lie apart on the plan covers
+// plan distance and levels with the same metres (C ≈ 0 there), and counting them twice made A* return a longer route.
+// Where floors are joined by vertical cores (stairs and lifts straight above one another, C = R) the estimate is as
+// sharp as that sum was.
 import type { GraphIndex, RouteOptions, WalkEdge } from './graph.js';
 
 export type RouteResult =
@@ -84,8 +88,12 @@ export function route(index: GraphIndex, from: string, to: string, opts: RouteOp
   const ty = index.ys[t] as number;
   const tl = index.levels[t] as number;
   const rise = opts.stepFree ? index.risePerLevel.stepFree : index.risePerLevel.any;
-  // The straight line on the plan or the cheapest climb, whichever is longer (see the proof at the top).
-  const h = (v: number) => Math.max(Math.hypot((index.xs[v] as number) - tx, (index.ys[v] as number) - ty), Math.abs((index.levels[v] as number) - tl) * rise);
+  const climb = opts.stepFree ? index.climbPerLevel.stepFree : index.climbPerLevel.any;
+  // See the proof at the top.
+  const h = (v: number) => {
+    const levels = Math.abs((index.levels[v] as number) - tl);
+    return Math.max(Math.hypot((index.xs[v] as number) - tx, (index.ys[v] as number) - ty) + climb * levels, rise * levels);
+  };
   // A closed place is no destination (a closed lift stop is only ridden through), unless the route starts there.
   if (t !== s && opts.closed.has(to)) return unreachable(from, to);
   stamp[s] = gen;
