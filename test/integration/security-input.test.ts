@@ -178,6 +178,11 @@ describe('bad input gets a clear answer', () => {
     expect((await call('/api/building/closures/lift-1', 'DELETE')).status).toBe(204);
     // Reopened: the drawing is the first one again, so is its ETag.
     expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    // An unknown room: 404 naming it, no ETag, nothing cached; "*" is no shortcut past that.
+    const unknown = await fetch(url.replace('r-1.07', 'r-9.99'), { headers: { 'if-none-match': '*' } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('etag')).toBeNull();
+    expect(await issuesOf(unknown)).toEqual([{ field: 'to', message: 'unknown room "r-9.99"' }]);
   });
 
   it('a plan of 2000 × 2000 m already stored still renders: the PNG is scaled to a bounded size', async () => {

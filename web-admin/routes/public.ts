@@ -65,14 +65,15 @@ function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store');
 }
 
-/** Whether the client already holds `etag` (If-None-Match: a list, weak or strong, or *). */
+/**
+ * Whether the client already holds `etag` (If-None-Match: a list of weak or strong tags). Only tags this server
+ * handed out match: a client holds one only for a query that was valid on the state the tag names ("*" is not
+ * honoured — it would answer 304 for an unknown room).
+ */
 function clientHas(req: Request, etag: string): boolean {
   const header = req.get('if-none-match');
   if (!header) return false;
-  return header.split(',').some((t) => {
-    const tag = t.trim();
-    return tag === '*' || tag.replace(/^W\//, '') === etag;
-  });
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
 export function publicRouter({ ctx, wayfinder }: WebDeps): Router {
@@ -126,9 +127,12 @@ export function publicRouter({ ctx, wayfinder }: WebDeps): Router {
     if (!floorPlan) throw new AppError(404, 'not_found', `no plan for floor "${floorId.data}"`, [{ field: 'floorId', message: 'no plan for this floor' }]);
     // Public and the same for everyone, but it changes the moment staff close a lift: cached, always revalidated.
     const etag = images.etag(data, JSON.stringify([format, floorId.data, q.to ?? null, q.from ?? null, q.stepFree, q.lang]));
-    res.set({ ETag: etag, 'Cache-Control': 'public, no-cache' });
-    if (format === 'svg') res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    const cacheHeaders = () => {
+      res.set({ ETag: etag, 'Cache-Control': 'public, no-cache' });
+      if (format === 'svg') res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    };
     if (clientHas(req, etag)) {
+      cacheHeaders();
       res.status(304).end();
       return;
     }
@@ -143,6 +147,8 @@ export function publicRouter({ ctx, wayfinder }: WebDeps): Router {
       const svg = planSvg(data, floorId.data, { lang: q.lang, route: planRoute(route, floorId.data), highlightRoomId: q.to ?? null });
       return format === 'svg' ? Promise.resolve(Buffer.from(svg)) : svgToPng(svg, pngScale(floorPlan));
     });
+    // Only a drawing carries the ETag (an unknown room's 404 does not).
+    cacheHeaders();
     if (format === 'svg') {
       // Shown through <img>: scripts in an SVG image never run; the CSP forbids them anyway.
       res.type('image/svg+xml').send(body);
