@@ -1,10 +1,12 @@
 // The `wegweiser` command line: start | render | sim | help.
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { configFromEnv, ConfigError, defaultConfig, mergeConfig, proxyList, type ConfigInput } from './config.js';
+import { configFromEnv, ConfigError, defaultConfig, defaultPublicUrl, mergeConfig, proxyList, type ConfigInput } from './config.js';
 import { startController } from './main.js';
-import { StoreLoadError, DATA_FILE } from './store/store.js';
+import { StoreLoadError, DATA_FILE, describePath } from './store/store.js';
+import { DataFileError, parseJsonFile } from './store/json-file.js';
 import { SecretStore } from './store/secrets.js';
 import { MqttAccess } from './gateways/mqtt/access.js';
 import { Role, UserStore } from './auth/users.js';
@@ -17,6 +19,7 @@ import { composeForDisplay, composeDoorSign, setSignPublicUrl, setSignTimezone }
 import { createLogger } from './log.js';
 import { renderSign, frameToPng, PANELS, panelById } from '../renderer/index.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
+import { userText } from '../web-admin/validation.js';
 
 const HELP = `wegweiser — door signs and wayfinding for e-paper displays
 
@@ -42,7 +45,7 @@ start options:
   --log-level LEVEL     trace|debug|info|warn|error (env WEGWEISER_LOG_LEVEL, default info)
   --log-format FORMAT   json|pretty|auto (env WEGWEISER_LOG_FORMAT, default auto: pretty on a terminal)
   --public-url URL      where visitors' phones reach this server; door-sign QR codes point there
-                        (env WEGWEISER_PUBLIC_URL, default http://localhost:8080)
+                        (env WEGWEISER_PUBLIC_URL; default: the address it listens on, real port)
   --trusted-proxy LIST  reverse proxies whose X-Forwarded-For/-Proto are believed: addresses, CIDR ranges or
                         loopback, comma-separated or repeated (env WEGWEISER_TRUSTED_PROXY, default none)
   --public-rate-limit N requests per minute per client address to the visitors' API, 0 = off
@@ -81,6 +84,12 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/** An unexpected error's message, unless it may quote a file (JSON syntax errors do). */
+function safeMessage(err: unknown): string {
+  if (err instanceof SyntaxError) return 'malformed JSON';
+  return err instanceof Error ? err.message : String(err);
+}
+
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -90,18 +99,32 @@ function int(name: string, v: string | undefined): number | undefined {
 
 async function loadData(dataDir: string): Promise<Data> {
   const file = path.join(dataDir, DATA_FILE);
-  const raw = await readFile(file, 'utf8').catch(() => fail(`no data file at ${file} (run "wegweiser start" once to create the demo)`));
-  const parsed = Data.safeParse(JSON.parse(raw));
-  if (!parsed.success) fail(`${file} is invalid: ${parsed.error.issues[0]?.message ?? ''}`);
+  const raw = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) =>
+    fail(err.code === 'ENOENT' ? `no data file at ${file} (run "wegweiser start" once to create the demo)` : `${file}: cannot read: ${err.message}`),
+  );
+  const json = parseJsonFile(file, raw);
+  const parsed = Data.safeParse(json);
+  if (!parsed.success) {
+    const details = parsed.error.issues.slice(0, 3).map((i) => `${describePath(json, i.path)}: ${i.message}`);
+    throw new DataFileError(file, `invalid data: ${details.join('; ')}${parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more)` : ''}`);
+  }
   return parsed.data;
 }
 
+/**
+ * Stops cleanly on SIGINT and SIGTERM — and when the npm process that started us goes away. `npm start` and
+ * `npx wegweiser start` run the command through `sh -c`, and dash neither forwards signals nor execs the command:
+ * the SIGTERM npm forwards kills the shell and leaves this process running, reparented. (The start script execs
+ * node, so there npm's signal arrives directly; npx cannot be told to.) So when started by npm — it sets
+ * npm_lifecycle_event — a changed parent means our launcher was stopped. Under systemd or in a container node is
+ * started directly and this never applies; a process deliberately left running by its shell is not affected either.
+ */
 function onShutdown(stop: () => Promise<void>): void {
   let stopping = false;
-  const handler = (signal: string) => {
+  const handler = (reason: string) => {
     if (stopping) process.exit(1);
     stopping = true;
-    process.stderr.write(`\n${signal}: stopping…\n`);
+    process.stderr.write(`\n${reason}: stopping…\n`);
     stop().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -109,6 +132,15 @@ function onShutdown(stop: () => Promise<void>): void {
   };
   process.on('SIGINT', () => handler('SIGINT'));
   process.on('SIGTERM', () => handler('SIGTERM'));
+  if (process.env.npm_lifecycle_event) {
+    const launcher = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid === launcher) return;
+      clearInterval(watch);
+      handler('npm, which started Wegweiser, has stopped');
+    }, 500);
+    watch.unref();
+  }
 }
 
 async function cmdStart(argv: string[]): Promise<void> {
@@ -166,8 +198,8 @@ async function cmdStart(argv: string[]): Promise<void> {
     c.ctx.log.info(`Wegweiser is running: open ${c.httpUrl}`);
     onShutdown(() => c.stop());
   } catch (err) {
-    if (err instanceof StoreLoadError) fail(`refusing to start: ${err.message}`);
-    fail(`cannot start: ${(err as Error).message}`);
+    if (err instanceof StoreLoadError || err instanceof DataFileError) fail(`refusing to start: ${err.message}`);
+    fail(`cannot start: ${safeMessage(err)}`);
   }
 }
 
@@ -188,7 +220,8 @@ async function cmdRender(argv: string[]): Promise<void> {
     throw err;
   }
   setSignTimezone(config.timezone);
-  setSignPublicUrl(config.publicUrl);
+  // As a running controller with this configuration would: the configured URL, or its address.
+  setSignPublicUrl(config.publicUrl ?? defaultPublicUrl(config.http.host, config.http.port));
   const data = await loadData(path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data'));
   const room = data.rooms.find((r) => r.id === which || r.number === which);
   const byId = data.displays.find((d) => d.id === which);
@@ -237,13 +270,13 @@ async function cmdSim(argv: string[]): Promise<void> {
   const url = values['mqtt-url'] ?? process.env.WEGWEISER_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
   let displays: { id: string; panel: string; checkInSeconds?: number | null }[];
   const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
-  const secrets = await SecretStore.read(dataDir).catch((err: Error) => fail(`sim: ${err.message}`));
+  const secrets = await SecretStore.read(dataDir);
   if (values.ids) displays = values.ids.split(',').filter(Boolean).map((id) => ({ id, panel: 'epd-7in5-bw' }));
   else {
     const n = int('--displays', values.displays) ?? 1;
-    const data = await readFile(path.join(dataDir, DATA_FILE), 'utf8').then((raw) => Data.safeParse(JSON.parse(raw)), () => null);
-    if (data?.success) displays = data.data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel, checkInSeconds: d.checkInSeconds }));
-    else fail(`sim: no data file in ${dataDir}; name displays with --ids`);
+    if (!existsSync(path.join(dataDir, DATA_FILE))) fail(`sim: no data file in ${dataDir}; name displays with --ids`);
+    const data = await loadData(dataDir);
+    displays = data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel, checkInSeconds: d.checkInSeconds }));
   }
   for (const d of displays) if (!secrets.has(d.id)) fail(`sim: no secret for display "${d.id}" in ${secrets.file}`);
   const pngDir = values['png-dir'];
@@ -320,7 +353,10 @@ async function cmdUser(argv: string[]): Promise<void> {
       if (!username) fail('user add: name the account, e.g. "wegweiser user add anna --role editor --unit u-aufenthalt"', 2);
       const role = Role.safeParse(values.role ?? 'editor');
       if (!role.success) fail(`--role: expected admin, editor or viewer, got "${values.role}"`, 2);
-      const { user, password } = await users.add({ username, name: values.name ?? username, role: role.data, unitIds: values.unit ?? [] }, by);
+      // The same text rule as the API's for a display name (trimmed, no control characters, drawable).
+      const name = userText(120, { min: 1 }).safeParse(values.name ?? username);
+      if (!name.success) fail(`--name: ${name.error.issues[0]?.message ?? 'invalid'}`, 2);
+      const { user, password } = await users.add({ username, name: name.data, role: role.data, unitIds: values.unit ?? [] }, by);
       process.stdout.write(`created ${user.username} (${user.role}${user.unitIds.length ? `, units ${user.unitIds.join(', ')}` : ''})\none-time password: ${password}\n`);
       return;
     }
@@ -376,5 +412,7 @@ try {
   }
 } catch (err) {
   if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) fail(err.message, 2);
-  throw err;
+  // A damaged file is named with what is wrong with it; nothing else reaches the terminal (no stack trace).
+  if (err instanceof DataFileError || err instanceof StoreLoadError) fail(err.message);
+  fail(`${command}: ${safeMessage(err)}`);
 }

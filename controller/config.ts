@@ -1,6 +1,7 @@
 // Configuration: defaults ← environment (WEGWEISER_*) ← command-line flags, validated by one zod schema.
 // A bad value stops start-up with a message naming the setting.
 import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -65,8 +66,14 @@ export const Config = z.strictObject({
     /** local hour (0–23) at which every display gets a full refresh against ghosting; null: never */
     fullRefreshHour: z.number().int().min(0).max(23).nullable(),
   }),
-  /** where visitors' phones reach this server (the QR codes on door signs point here); its host is also served */
-  publicUrl: z.url({ protocol: /^https?$/, message: 'an http(s) URL, e.g. https://wegweiser.example.org' }).transform((u) => u.replace(/\/+$/, '')),
+  /**
+   * where visitors' phones reach this server (the QR codes on door signs point here); its host is also served.
+   * null: the address the admin UI is actually bound to (host and real port) — see `defaultPublicUrl`
+   */
+  publicUrl: z
+    .url({ protocol: /^https?$/, message: 'an http(s) URL, e.g. https://wegweiser.example.org' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .nullable(),
   /** the site's time zone (IANA name), for local hours */
   timezone: z.string().refine((tz) => {
     try {
@@ -93,8 +100,37 @@ export function defaultConfig(): Config {
     demo: { seed: true, sims: true },
     delivery: { ackTimeoutMs: 10_000, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 60_000, recheckBaseMs: 120_000, recheckMaxMs: 1_800_000, mtu: 4096, fullRefreshHour: 3 },
     timezone: 'Europe/Berlin',
-    publicUrl: 'http://localhost:8080',
+    publicUrl: null,
   };
+}
+
+/**
+ * The public URL when none is configured: the address the server really listens on — its host, and the port it got
+ * (also when asked for port 0). Bound to every interface (0.0.0.0, ::), the machine's first external IPv4 address
+ * stands in (a phone on the same network can reach it); without one, localhost.
+ */
+export function defaultPublicUrl(host: string, port: number): string {
+  let h = host;
+  if (host === '0.0.0.0' || host === '::' || host === '') {
+    let interfaces: ReturnType<typeof os.networkInterfaces> = {};
+    try {
+      interfaces = os.networkInterfaces();
+    } catch {
+      // a sandbox without netlink sockets: no address to offer
+    }
+    const external = Object.entries(interfaces)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([, addrs]) => addrs ?? [])
+      .find((a) => a.family === 'IPv4' && !a.internal);
+    h = external?.address ?? 'localhost';
+  }
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+/** Whether a URL points to this machine only (loopback): phones cannot follow a QR code there. */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
 }
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -136,6 +172,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   const mqttPort = num('WEGWEISER_MQTT_PORT', env.WEGWEISER_MQTT_PORT);
   set('mqtt', {
     ...(env.WEGWEISER_MQTT_URL ? { url: env.WEGWEISER_MQTT_URL } : {}),
+    ...(env.WEGWEISER_MQTT_HOST ? { embeddedHost: env.WEGWEISER_MQTT_HOST } : {}),
     ...(mqttPort !== undefined ? { embeddedPort: mqttPort } : {}),
     ...(env.WEGWEISER_MQTT_PREFIX ? { topicPrefix: env.WEGWEISER_MQTT_PREFIX } : {}),
   });

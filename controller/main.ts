@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { Bus } from './bus.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { defaultPublicUrl, isLoopbackUrl, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { Delivery } from './delivery/delivery.js';
 import { FrameStore } from './delivery/frame-store.js';
@@ -26,7 +26,7 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Wayfinder } from './wayfinding/wayfinder.js';
 import { MoveApplier } from './store/move-applier.js';
-import { startWebServer } from '../web-admin/server.js';
+import { listenWeb } from '../web-admin/server.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
 import { panelById } from '../renderer/panels.js';
 import { configureFonts } from '../renderer/fonts/fonts.js';
@@ -45,11 +45,10 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
-export async function startController(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<Controller> {
+export async function startController(configured: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<Controller> {
   configureFonts();
-  setSignTimezone(config.timezone);
-  setSignPublicUrl(config.publicUrl);
-  const log = opts.log ?? createLogger(config.log);
+  setSignTimezone(configured.timezone);
+  const log = opts.log ?? createLogger(configured.log);
   const clock = opts.clock ?? systemClock;
   const bus = new Bus(log);
   const stops: (() => Promise<void> | void)[] = [];
@@ -64,8 +63,18 @@ export async function startController(config: Config, opts: { clock?: Clock; log
   };
   try {
     // A read-only or full data directory refuses start-up here, naming the directory; crash leftovers go.
-    const { removedTempFiles } = await prepareDataDir(config.dataDir);
+    const { removedTempFiles } = await prepareDataDir(configured.dataDir);
     if (removedTempFiles.length) log.warn({ files: removedTempFiles }, 'removed temp files left by an earlier crash');
+    // The admin UI's port first: the door signs' QR codes carry the real address unless a public URL is configured.
+    const web = await listenWeb(configured.http, log);
+    stops.push(() => web.close());
+    const config: Config = { ...configured, publicUrl: configured.publicUrl ?? defaultPublicUrl(configured.http.host, web.port) };
+    const publicUrl = config.publicUrl as string;
+    setSignPublicUrl(publicUrl);
+    log.info({ publicUrl }, `door-sign QR codes point to ${publicUrl}/find`);
+    if (isLoopbackUrl(publicUrl)) {
+      log.warn({ publicUrl }, `door-sign QR codes point to ${publicUrl}, which only this machine can open — phones cannot: set --public-url (WEGWEISER_PUBLIC_URL) to the address visitors' phones reach`);
+    }
     const audit = new AuditLog(config.dataDir, clock);
     const store = await Store.open(config.dataDir, { bus, clock, seed: config.demo.seed ? demoData : emptyData, audit });
     log.info({ file: store.file, rooms: store.rooms().length, displays: store.displays().length }, 'data loaded');
@@ -128,8 +137,8 @@ export async function startController(config: Config, opts: { clock?: Clock; log
     await moves.start();
     stops.push(() => moves.stop());
     const wayfinder = new Wayfinder(() => ctx.store.data, () => clock.now(), config.timezone);
-    const web = await startWebServer({ ctx, delivery, signs, users, sessions, limiter: new LoginLimiter(clock), audit, wayfinder });
-    stops.push(() => web.close());
+    web.attach({ ctx, delivery, signs, users, sessions, limiter: new LoginLimiter(clock), audit, wayfinder });
+    stops.push(() => web.close()); // again, so that on stop the web edge closes before the modules behind it
 
     const sims: MqttSimDisplay[] = [];
     if (config.demo.sims) {

@@ -59,7 +59,8 @@ export function createApp(deps: WebDeps): express.Express {
   // X-Forwarded-For/-Proto count only from configured proxies: req.ip is then the client, req.secure https.
   const trusted = deps.ctx.config.http.trustedProxies;
   app.set('trust proxy', trusted.length ? trusted : false);
-  app.use(localOnly(new URL(deps.ctx.config.publicUrl).host.toLowerCase()));
+  const publicUrl = deps.ctx.config.publicUrl;
+  app.use(localOnly(publicUrl ? new URL(publicUrl).host.toLowerCase() : null));
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Referrer-Policy', 'no-referrer');
@@ -101,7 +102,9 @@ export function createApp(deps: WebDeps): express.Express {
   app.use('/api/login-limits', requireRole('admin'), loginLimitsRouter(deps));
   app.use('/api', (req, _res, next) => next(new AppError(404, 'not_found', `no API route ${req.method} ${req.path}`)));
   // The visitors' page, large for a kiosk (public: no login).
-  app.get('/kiosk', (_req, res) => res.sendFile(path.join(PUBLIC_DIR, 'find.html')));
+  // Served relative to its root: send refuses an absolute path with a dot-folder in it (a clone in ~/.cache, a
+  // global install under ~/.nvm) as a "dotfile"; with `root` only the part below it is checked.
+  app.get('/kiosk', (_req, res) => res.sendFile('find.html', { root: PUBLIC_DIR }));
   app.use(express.static(PUBLIC_DIR, { extensions: ['html'], maxAge: 0 }));
   app.use(errorHandler(deps.ctx.log));
   return app;

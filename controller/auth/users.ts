@@ -8,8 +8,9 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AppError, conflict, notFound } from '../errors.js';
 import type { FileWriter } from '../store/durable.js';
-import { parseJsonFile, SharedJsonFile } from '../store/shared-json-file.js';
+import { SharedJsonFile } from '../store/shared-json-file.js';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { DataFileError, describeIssues, parseJsonFile } from '../store/json-file.js';
 
 export const USERS_FILE = 'users.json';
 export const Role = z.enum(['admin', 'editor', 'viewer']);
@@ -74,8 +75,9 @@ export class UserStore {
   static async open(dataDir: string, opts: { audit?: AuditLog | null; writer?: FileWriter; watch?: boolean; onReloadError?: (err: Error) => void } = {}): Promise<UserStore> {
     const store = await SharedJsonFile.open<UsersFile>(path.join(dataDir, USERS_FILE), {
       parse: (raw, file) => {
-        const parsed = UsersFile.safeParse(parseJsonFile(raw, file));
-        if (!parsed.success) throw new Error(`${file}: invalid accounts file; the file was left untouched`);
+        // What is wrong, never what is there (password and token hashes).
+        const parsed = UsersFile.safeParse(parseJsonFile(file, raw));
+        if (!parsed.success) throw new DataFileError(file, `invalid accounts file: ${describeIssues(parsed.error.issues, { revealKeys: false })}; the file was left untouched`);
         return parsed.data;
       },
       empty: () => ({ version: 1, users: [] }),

@@ -9,6 +9,7 @@ import { Low } from 'lowdb';
 import { PrivateJsonFile } from '../store/private-file.js';
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { DataFileError, describeIssues, parseJsonFile } from '../store/json-file.js';
 
 const Hash = z.string().regex(/^[0-9a-f]{64}$/);
 export const DeliveryRecord = z.strictObject({
@@ -54,17 +55,19 @@ export class DeliveryRecords {
       throw err;
     });
     if (raw !== null) {
-      let parsed: ReturnType<typeof RecordsFile.safeParse> | null;
+      let problem: string;
       try {
-        parsed = RecordsFile.safeParse(JSON.parse(raw));
-      } catch {
-        parsed = null; // not JSON
+        const parsed = RecordsFile.safeParse(parseJsonFile(file, raw));
+        if (parsed.success) data = parsed.data;
+        problem = parsed.success ? '' : `invalid: ${describeIssues(parsed.error.issues, { revealKeys: true })}`;
+      } catch (err) {
+        if (!(err instanceof DataFileError)) throw err;
+        problem = err.problem;
       }
-      if (parsed?.success) data = parsed.data;
-      else {
+      if (problem) {
         const aside = `${file}.damaged-${Date.now()}`;
         await rename(file, aside);
-        log.error({ file, movedTo: aside }, 'delivery records damaged: set aside; displays will report their state on check-in');
+        log.error({ file, problem, movedTo: aside }, `delivery records damaged (${file}: ${problem}): set aside; displays will report their state on check-in`);
       }
     }
     return new DeliveryRecords(new Low(new PrivateJsonFile<RecordsFile>(file), data), log, delayMs);

@@ -3,6 +3,12 @@
 import { z } from 'zod';
 import { Id } from './ids.js';
 
+/**
+ * The largest floor plan accepted from staff (metres per side): every real office building fits (the Pentagon's
+ * outer ring is about 430 m), and the stored model keeps its older, looser bound so existing files still load.
+ */
+export const PLAN_MAX_METRES = 500;
+
 export const Point = z.tuple([z.number().min(0).max(2000), z.number().min(0).max(2000)]);
 
 export const PlanArea = z.strictObject({

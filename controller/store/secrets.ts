@@ -6,7 +6,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseJsonFile, SharedJsonFile } from './shared-json-file.js';
+import { SharedJsonFile } from './shared-json-file.js';
+import { DataFileError, describeIssues, parseJsonFile } from './json-file.js';
 
 export const SECRETS_FILE = 'secrets.json';
 
@@ -37,14 +38,14 @@ export class SecretStore {
   static async read(dataDir: string, allowMissing = false): Promise<SecretStore> {
     const store = await SharedJsonFile.open<SecretsFile>(path.join(dataDir, SECRETS_FILE), {
       parse: (raw, file) => {
-        const parsed = SecretsFile.safeParse(parseJsonFile(raw, file));
-        // The first issue's message and path only: never a value from the file.
-        if (!parsed.success) throw new Error(`${file}: invalid (${parsed.error.issues[0]?.message ?? ''}); the file was left untouched`);
+        // Never quote the file in an error: its broken line may hold a display's secret.
+        const parsed = SecretsFile.safeParse(parseJsonFile(file, raw));
+        if (!parsed.success) throw new DataFileError(file, `invalid: ${describeIssues(parsed.error.issues, { revealKeys: false })}; the file was left untouched`);
         return parsed.data;
       },
       empty: () => ({ version: 1, controller: { mqttPassword: randomBytes(24).toString('base64url') }, displays: {} }),
     });
-    if (store.isMissing && !allowMissing) throw new Error(`no secrets file at ${store.file}: start the controller once to create it`);
+    if (store.isMissing && !allowMissing) throw new DataFileError(store.file, 'missing: start the controller once to create it');
     return new SecretStore(store);
   }
 

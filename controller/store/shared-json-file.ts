@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { AuditDraft, AuditLog } from '../audit/audit-log.js';
 import { atomicWriter, persist, SerialQueue, sha256, type FileWriter } from './durable.js';
 import { withFileLock, type LockOptions } from './file-lock.js';
+import { DataFileError } from './json-file.js';
 
 export interface SharedJsonFileOptions<T> {
   /** the content from the file's text; throws an Error that names the problem, never quoting the content */
@@ -59,13 +60,13 @@ export class SharedJsonFile<T> {
     // simply reads it again.
     const st = await stat(file, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
-      throw new Error(`${file}: cannot read (${err.code ?? err.message})`);
+      throw new DataFileError(file, `cannot read (${err.code ?? err.message})`);
     });
     let raw: string | null = null;
     if (st) {
       raw = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return null;
-        throw new Error(`${file}: cannot read (${err.code ?? err.message})`);
+        throw new DataFileError(file, `cannot read (${err.code ?? err.message})`);
       });
     }
     return { value: raw === null ? opts.empty() : opts.parse(raw, file), raw, stamp: raw === null ? null : stampOf(st) };
@@ -181,14 +182,5 @@ export class SharedJsonFile<T> {
   close(): void {
     this.watcher?.close();
     this.watcher = null;
-  }
-}
-
-/** Parses JSON without ever quoting the text in an error (a damaged secrets file must not print a secret). */
-export function parseJsonFile(raw: string, file: string): unknown {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    throw new Error(`${file}: not valid JSON (damaged or cut short); the file was left untouched`);
   }
 }

@@ -16,6 +16,7 @@ import { atomicWriter, persist, SerialQueue, sha256, type FileWriter } from './d
 type BusEntity = BusEvents['store.changed']['entity'];
 import type { Clock } from '../clock.js';
 import { conflict, invalid, notFound, type FieldIssue } from '../errors.js';
+import { describeJsonError } from './json-file.js';
 import { Data, type Closure, type FloorPlan, type WalkGraph, type BulkNotice, type Move, type Room, type Person, type Service, type Unit, type Floor, type Display, type Notice } from '../domain/model.js';
 
 export const DATA_FILE = 'wegweiser.json';
@@ -46,7 +47,7 @@ export interface RoomPatch {
   notice?: Notice | null;
 }
 
-function describePath(data: unknown, p: PropertyKey[]): string {
+export function describePath(data: unknown, p: PropertyKey[]): string {
   const [collection, index, ...rest] = p;
   let where = String(collection ?? '(root)');
   if (typeof index === 'number') {
@@ -117,8 +118,9 @@ export class Store {
       let json: unknown;
       try {
         json = JSON.parse(raw);
-      } catch (err) {
-        throw new StoreLoadError(`${file}: not valid JSON (${(err as Error).message}); the file was left untouched`);
+      } catch {
+        // JSON.parse's message quotes the file: say where it breaks instead.
+        throw new StoreLoadError(`${file}: ${describeJsonError(raw)}; the file was left untouched`);
       }
       const parsed = Data.safeParse(json);
       if (!parsed.success) {

@@ -115,8 +115,12 @@ export class GraphIndex {
   readonly ys: Float64Array;
   /** floor level per node (0 when levels were not given) */
   readonly levels: Int32Array;
+  /** 1 where the node is a lift stop (closed stops are ridden through) */
+  readonly isLift: Uint8Array;
   /** the cheapest way up or down one level: any kind, and without stairs (for A*'s estimate) */
   readonly risePerLevel: { any: number; stepFree: number };
+  /** the least length per level a level-changing edge has beyond its straight line on the plan (for A*'s estimate) */
+  readonly climbPerLevel: { any: number; stepFree: number };
   /** per-query scratch, reused; entries count only where `stamp` equals the query's generation */
   readonly scratch: { dist: Float64Array; via: Int32Array; viaEdge: (WalkEdge | undefined)[]; stamp: Uint32Array; done: Uint32Array; generation: number };
 
@@ -128,12 +132,14 @@ export class GraphIndex {
     this.xs = Float64Array.from(graph.nodes, (n) => n.x);
     this.ys = Float64Array.from(graph.nodes, (n) => n.y);
     this.levels = Int32Array.from(graph.nodes, (n) => floorLevels.get(n.floorId) ?? 0);
+    this.isLift = Uint8Array.from(graph.nodes, (n) => (n.kind === 'lift' ? 1 : 0));
     const n = graph.nodes.length;
     this.scratch = { dist: new Float64Array(n), via: new Int32Array(n), viaEdge: new Array(n), stamp: new Uint32Array(n), done: new Uint32Array(n), generation: 0 };
     this.ids = graph.nodes.map((n) => n.id);
     this.ids.forEach((id, i) => this.byId.set(id, i));
     this.arcs = this.ids.map(() => []);
     const rise = { any: Infinity, stepFree: Infinity };
+    const climb = { any: Infinity, stepFree: Infinity };
     for (const e of graph.edges) {
       const a = this.byId.get(e.a);
       const b = this.byId.get(e.b);
@@ -142,33 +148,55 @@ export class GraphIndex {
       this.arcs[b]?.push({ to: a, length: e.length, edge: e });
       const levels = Math.abs((this.levels[a] as number) - (this.levels[b] as number));
       if (levels > 0) {
+        const beyond = Math.max(0, e.length - Math.hypot((this.xs[a] as number) - (this.xs[b] as number), (this.ys[a] as number) - (this.ys[b] as number))) / levels;
         rise.any = Math.min(rise.any, e.length / levels);
-        if (e.kind !== 'stairs') rise.stepFree = Math.min(rise.stepFree, e.length / levels);
+        climb.any = Math.min(climb.any, beyond);
+        if (e.kind !== 'stairs') {
+          rise.stepFree = Math.min(rise.stepFree, e.length / levels);
+          climb.stepFree = Math.min(climb.stepFree, beyond);
+        }
       }
     }
-    this.risePerLevel = { any: Number.isFinite(rise.any) ? rise.any : 0, stepFree: Number.isFinite(rise.stepFree) ? rise.stepFree : 0 };
+    const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+    this.risePerLevel = { any: finite(rise.any), stepFree: finite(rise.stepFree) };
+    this.climbPerLevel = { any: finite(climb.any), stepFree: finite(climb.stepFree) };
   }
 
-  usable(arc: Arc, opts: RouteOptions): boolean {
+  /**
+   * Whether a route standing at node `u` may follow `arc`. Closed edges and (step-free) stairs never. A closed node
+   * cannot be entered — except a closed lift stop, which the lift still passes: it is entered and left by lift edges
+   * only (nobody gets on or off there), so closing the lift on floor 1 does not cut floor 2 off. `start` (where the
+   * route begins) may always be left. The rule depends on the node and edge alone, so routes stay a plain shortest
+   * path over nodes.
+   */
+  usable(u: number, arc: Arc, opts: RouteOptions, start = -1): boolean {
     if (opts.stepFree && arc.edge.kind === 'stairs') return false;
-    if (opts.closed.size && (opts.closed.has(arc.edge.id) || opts.closed.has(this.ids[arc.to] ?? ''))) return false;
+    if (!opts.closed.size) return true;
+    if (opts.closed.has(arc.edge.id)) return false;
+    const riding = arc.edge.kind === 'lift';
+    if (u !== start && !riding && opts.closed.has(this.ids[u] as string)) return false;
+    if (opts.closed.has(this.ids[arc.to] as string)) return riding && this.isLift[arc.to] === 1;
     return true;
   }
 
+  /** The places reachable from `from` (a closed lift stop the lift only passes is not one of them). */
   reachable(from: string[], opts: RouteOptions): Set<string> {
     const seen = new Set<number>();
-    const stack = from.map((id) => this.byId.get(id)).filter((x): x is number => x !== undefined);
+    const starts = from.map((id) => this.byId.get(id)).filter((x): x is number => x !== undefined);
+    const stack = [...starts];
     for (const s of stack) seen.add(s);
     while (stack.length) {
       const u = stack.pop() as number;
+      const start = starts.includes(u) ? u : -1;
       for (const arc of this.arcs[u] ?? []) {
-        if (!seen.has(arc.to) && this.usable(arc, opts)) {
+        if (!seen.has(arc.to) && this.usable(u, arc, opts, start)) {
           seen.add(arc.to);
           stack.push(arc.to);
         }
       }
     }
-    return new Set([...seen].map((i) => this.ids[i] as string));
+    const ids = [...seen].filter((i) => starts.includes(i) || !opts.closed.has(this.ids[i] as string));
+    return new Set(ids.map((i) => this.ids[i] as string));
   }
 }
 

@@ -35,12 +35,16 @@ export interface PlanOptions {
 
 const n = (v: number) => Number(v.toFixed(1));
 
+/** The drawing's size in SVG pixels (20 px per metre plus the margin): the coordinates the floor view relies on. */
+export function planPixelSize(plan: { width: number; height: number }): { width: number; height: number } {
+  return { width: Math.round(plan.width * PX_PER_M + 2 * MARGIN), height: Math.round(plan.height * PX_PER_M + 2 * MARGIN) };
+}
+
 export function planSvg(data: Readonly<Data>, floorId: string, opts: PlanOptions): string {
   const plan = data.plans.find((p) => p.floorId === floorId);
   const floor = data.floors.find((f) => f.id === floorId);
   if (!plan || !floor) throw new Error(`no plan for floor "${floorId}"`);
-  const W = Math.round(plan.width * PX_PER_M + 2 * MARGIN);
-  const H = Math.round(plan.height * PX_PER_M + 2 * MARGIN);
+  const { width: W, height: H } = planPixelSize(plan);
   const X = (x: number) => n(MARGIN + x * PX_PER_M);
   const Y = (y: number) => n(MARGIN + y * PX_PER_M);
   const pts = (ps: readonly (readonly [number, number])[]) => ps.map(([x, y]) => `${X(x)},${Y(y)}`).join(' ');

@@ -79,17 +79,19 @@ describe('wayfinding API', () => {
     expect(await target()).toBe('2.14');
   });
 
-  it('a lift closed by staff takes effect at once: step-free says so plainly; reopened, the lift is back', async () => {
-    const stepFree = async () => (await (await pub('/route?to=r-2.16&stepFree=1')).json()) as { ok: boolean; reason?: string; directions?: { de: string[] } };
-    expect((await stepFree()).ok).toBe(true);
+  it('a lift stop closed by staff takes effect at once: step-free says so plainly; the floors above stay served; reopened, back', async () => {
+    const stepFree = async (to: string) => (await (await pub(`/route?to=${to}&stepFree=1`)).json()) as { ok: boolean; reason?: string; directions?: { de: string[] } };
+    expect((await stepFree('r-1.07')).ok).toBe(true);
     expect((await call('/api/building/closures', 'POST', { id: 'lift-1', reason: 'Wartung bis 14 Uhr' })).status).toBe(201);
     expect((await call('/api/building/closures', 'POST', { id: 'lift-1', reason: 'doppelt' })).status).toBe(409);
     expect(await issues(await call('/api/building/closures', 'POST', { id: 'lift-9', reason: '' }))).toEqual([{ field: 'id', message: 'unknown node or edge "lift-9"' }]);
-    expect(await stepFree()).toMatchObject({ ok: false, reason: 'unreachable-step-free' });
-    const normal = (await (await pub('/route?to=r-2.16')).json()) as { directions: { de: string[] } };
+    expect(await stepFree('r-1.07')).toMatchObject({ ok: false, reason: 'unreachable-step-free' });
+    const normal = (await (await pub('/route?to=r-1.07')).json()) as { directions: { de: string[] } };
     expect(normal.directions.de.join(' ')).toContain('Treppe hinauf');
+    // The lift still rides past the 1st floor to the 2nd.
+    expect((await stepFree('r-2.16')).directions?.de.join(' ')).toContain('Aufzug');
     expect((await call('/api/building/closures/lift-1', 'DELETE')).status).toBe(204);
-    expect((await stepFree()).directions?.de.join(' ')).toContain('Aufzug');
+    expect((await stepFree('r-1.07')).directions?.de.join(' ')).toContain('Aufzug');
   });
 
   it('refuses a graph edit that would cut a room off, naming the room, and stores nothing', async () => {

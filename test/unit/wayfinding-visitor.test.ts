@@ -133,7 +133,7 @@ describe('directions', () => {
 
   it('with the lift out of order: the stairs normally; step-free says it cannot, and never offers the stairs', () => {
     const data = demoData();
-    data.closures = [{ id: 'lift-1', reason: 'Wartung', createdBy: 'admin', createdAt: '2026-11-24T07:00:00+01:00' }];
+    data.closures = ['lift-0', 'lift-1', 'lift-2'].map((id) => ({ id, reason: 'Wartung', createdBy: 'admin', createdAt: '2026-11-24T07:00:00+01:00' }));
     const wf = finder(data);
     const normal = wf.route(undefined, 'r-2.16', false);
     expect(normal.ok && normal.directions.de.some((s) => s.startsWith('Gehen Sie die Treppe hinauf ins 2. Obergeschoss'))).toBe(true);
@@ -143,6 +143,23 @@ describe('directions', () => {
     // Ground-floor rooms stay reachable step-free.
     expect(wf.route(undefined, 'r-0.06', true).ok).toBe(true);
     expect(wf.search('Blaue Karte', { stepFree: true }).hits[0]?.destination?.reach).toBe('unreachable-step-free');
+  });
+
+  it('with one lift stop closed (1st floor): the lift still takes visitors to the 2nd floor; only the 1st is cut off', () => {
+    const data = demoData();
+    data.closures = [{ id: 'lift-1', reason: 'Tür klemmt', createdBy: 'admin', createdAt: '2026-11-24T07:00:00+01:00' }];
+    const wf = finder(data);
+    const up = wf.route(undefined, 'r-2.16', true);
+    expect(up.ok && up.nodes).toEqual(expect.arrayContaining(['lift-0', 'lift-1', 'lift-2']));
+    expect(up.ok && up.directions.de.some((s) => s.includes('Aufzug') && s.includes('2. Obergeschoss'))).toBe(true);
+    expect(wf.search('Blaue Karte', { stepFree: true }).hits[0]?.destination?.reach).toBe('ok');
+    // The 1st floor: step-free it cannot be reached, and the search says so; on foot the stairs.
+    expect(wf.route(undefined, 'r-1.07', true)).toMatchObject({ ok: false, reason: 'unreachable-step-free' });
+    expect(wf.search('Familiennachzug', { stepFree: true }).hits[0]?.destination).toMatchObject({ number: '1.07', reach: 'unreachable-step-free' });
+    const walk = wf.route(undefined, 'r-1.07', false);
+    expect(walk.ok && walk.directions.de.some((s) => s.startsWith('Gehen Sie die Treppe hinauf'))).toBe(true);
+    // From the 1st floor nobody boards either: from room 1.05's door, the 2nd floor only by the stairs.
+    expect(wf.route('d-1.05', 'r-2.16', true)).toMatchObject({ ok: false, reason: 'unreachable-step-free' });
   });
 });
 

@@ -5,17 +5,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { Id } from '../../controller/domain/model.js';
-import { FloorPlan } from '../../controller/domain/building.js';
-import { checkGraph, WalkGraph } from '../../controller/wayfinding/graph.js';
+import { checkGraph } from '../../controller/wayfinding/graph.js';
 import { invalid, type FieldIssue } from '../../controller/errors.js';
 import { assertMayEditRoom, auth, requireRole, type Auth } from '../auth.js';
 import type { Data } from '../../controller/domain/model.js';
 import type { WebDeps } from '../services.js';
-import { parseBody, userText } from '../validation.js';
+import { FloorPlanBody, parseBody, userText, WalkGraphBody } from '../validation.js';
 
 export const BuildingBody = z.strictObject({
-  graph: WalkGraph,
-  plans: z.array(FloorPlan).max(200).optional(),
+  graph: WalkGraphBody,
+  plans: z.array(FloorPlanBody).max(200).optional(),
 });
 
 export const NewClosure = z.strictObject({

@@ -1,13 +1,13 @@
 // The visitors' API: no login. Search, routes, and floor plans (SVG and PNG) for the kiosk and phone pages.
 // Read-only and computed from the current state; every query parameter is validated (400 naming it).
 import { Router, type Request, type Response } from 'express';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { Id } from '../../controller/domain/model.js';
 import { AppError, invalid } from '../../controller/errors.js';
 import { WayfindingError, type RoutePlan } from '../../controller/wayfinding/wayfinder.js';
 import { planSvg, type PlanRoute } from '../../controller/wayfinding/plan-svg.js';
 import type { WebDeps } from '../services.js';
+import { PlanImageCache, pngScale, svgToPng } from '../plan-images.js';
 
 const flag = z
   .enum(['1', '0', 'true', 'false'], { message: 'expected 1 or 0' })
@@ -65,8 +65,20 @@ function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store');
 }
 
-export function publicRouter({ wayfinder }: WebDeps): Router {
+/**
+ * Whether the client already holds `etag` (If-None-Match: a list of weak or strong tags). Only tags this server
+ * handed out match: a client holds one only for a query that was valid on the state the tag names ("*" is not
+ * honoured — it would answer 304 for an unknown room).
+ */
+function clientHas(req: Request, etag: string): boolean {
+  const header = req.get('if-none-match');
+  if (!header) return false;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+export function publicRouter({ ctx, wayfinder }: WebDeps): Router {
   const r = Router();
+  const images = new PlanImageCache(ctx.log);
 
   /** Floors with plans, and the places a route can start from (kiosks, signs, doors). */
   r.get('/building', (_req, res) => {
@@ -107,26 +119,42 @@ export function publicRouter({ wayfinder }: WebDeps): Router {
   });
 
   const plan = (format: 'svg' | 'png') => async (req: Request, res: Response) => {
-    noStore(res);
     const floorId = Id.safeParse(req.params.floorId);
     if (!floorId.success) throw invalid([{ field: 'floorId', message: floorId.error.issues[0]?.message ?? 'invalid' }]);
     const q = parseQuery(PlanQuery, req.query);
     const data = wayfinder.snapshot();
-    if (!data.plans.some((p) => p.floorId === floorId.data)) throw new AppError(404, 'not_found', `no plan for floor "${floorId.data}"`, [{ field: 'floorId', message: 'no plan for this floor' }]);
-    let route: RoutePlan | null = null;
-    try {
-      if (q.to) route = wayfinder.route(q.from, q.to, q.stepFree);
-    } catch (err) {
-      rethrow(err);
-    }
-    const svg = planSvg(data, floorId.data, { lang: q.lang, route: planRoute(route, floorId.data), highlightRoomId: q.to ?? null });
-    if (format === 'svg') {
-      // Shown through <img>: scripts in an SVG image never run; the CSP forbids them anyway.
-      res.type('image/svg+xml').set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").send(svg);
+    const floorPlan = data.plans.find((p) => p.floorId === floorId.data);
+    if (!floorPlan) throw new AppError(404, 'not_found', `no plan for floor "${floorId.data}"`, [{ field: 'floorId', message: 'no plan for this floor' }]);
+    // Public and the same for everyone, but it changes the moment staff close a lift: cached, always revalidated.
+    const etag = images.etag(data, JSON.stringify([format, floorId.data, q.to ?? null, q.from ?? null, q.stepFree, q.lang]));
+    const cacheHeaders = () => {
+      res.set({ ETag: etag, 'Cache-Control': 'public, no-cache' });
+      if (format === 'svg') res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    };
+    if (clientHas(req, etag)) {
+      cacheHeaders();
+      res.status(304).end();
       return;
     }
-    const png = await sharp(Buffer.from(svg)).png({ compressionLevel: 9, palette: true }).toBuffer();
-    res.type('image/png').set('Content-Disposition', `inline; filename="plan-${floorId.data}.png"`).send(png);
+    const body = await images.get(etag, () => {
+      // Route and drawing are computed now, on the state the ETag names (no await before this point).
+      let route: RoutePlan | null = null;
+      try {
+        if (q.to) route = wayfinder.route(q.from, q.to, q.stepFree);
+      } catch (err) {
+        rethrow(err);
+      }
+      const svg = planSvg(data, floorId.data, { lang: q.lang, route: planRoute(route, floorId.data), highlightRoomId: q.to ?? null });
+      return format === 'svg' ? Promise.resolve(Buffer.from(svg)) : svgToPng(svg, pngScale(floorPlan));
+    });
+    // Only a drawing carries the ETag (an unknown room's 404 does not).
+    cacheHeaders();
+    if (format === 'svg') {
+      // Shown through <img>: scripts in an SVG image never run; the CSP forbids them anyway.
+      res.type('image/svg+xml').send(body);
+      return;
+    }
+    res.type('image/png').set('Content-Disposition', `inline; filename="plan-${floorId.data}.png"`).send(body);
   };
   r.get('/plan/:floorId.svg', plan('svg'));
   r.get('/plan/:floorId.png', plan('png'));
