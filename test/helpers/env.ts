@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
+import { afterEach } from 'vitest';
 import { defaultConfig, mergeConfig, type Config, type ConfigInput } from '../../controller/config.js';
 import { startController, type Controller } from '../../controller/main.js';
 import { DATA_FILE } from '../../controller/store/store.js';
@@ -15,6 +16,19 @@ import type { Clock } from '../../controller/clock.js';
 export async function tempDir(prefix = 'wegweiser-test-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** For a test file: `dir()` makes a temp dir that is removed after the test that made it. Call at module level. */
+export function tempDirsPerTest(): () => Promise<string> {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+  return async () => {
+    const t = await tempDir();
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
 }
 
 export function freePort(): Promise<number> {

@@ -1,11 +1,10 @@
 // The real `wegweiser` command: refuses to start on a corrupt data file (naming it and the record, leaving it
 // untouched) and renders a room's sign, or any display's (a directory sign), to PNG.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { pbkdf2Sync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { DATA_FILE } from '../../controller/store/store.js';
@@ -15,22 +14,13 @@ import { demoData } from '../../controller/store/demo.js';
 import { composeForDisplay } from '../../controller/signs/compose.js';
 import { renderSign, PANELS } from '../../renderer/index.js';
 import { startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { wegweiser } from '../helpers/cli.js';
 
-const run = promisify(execFile);
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups) await c();
 });
 
-async function wegweiser(args: string[]) {
-  try {
-    const r = await run(process.execPath, ['bin/wegweiser.js', ...args], { timeout: 30_000, env: { ...process.env, WEGWEISER_LOG_FORMAT: 'json' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('wegweiser CLI', () => {
   it('refuses to start on a corrupt data file, names file and record, and leaves it untouched', async () => {

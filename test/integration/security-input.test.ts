@@ -3,10 +3,9 @@
 // plan sizes bounded at save, plan images bounded in size, rendered once per content and served with an ETag; and
 // every CLI command names a damaged data file and what is wrong with it — no stack trace, never its contents.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import type { Controller } from '../../controller/main.js';
@@ -18,6 +17,7 @@ import { UserStore, USERS_FILE } from '../../controller/auth/users.js';
 import { DATA_FILE } from '../../controller/store/store.js';
 import { DELIVERY_FILE } from '../../controller/delivery/records.js';
 import { api, startTestController, tempDir, waitUntil, writeData } from '../helpers/env.js';
+import { wegweiser as runCli } from '../helpers/cli.js';
 
 type Issues = { field: string; message: string }[];
 const issuesOf = async (r: Response) => ((await r.json()) as { error?: { issues?: Issues } }).error?.issues ?? [];
@@ -210,15 +210,9 @@ describe('bad input gets a clear answer', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Damaged files and the real `wegweiser` command.
 
-const run = promisify(execFile);
 async function wegweiser(args: string[]) {
-  try {
-    const r = await run(process.execPath, ['bin/wegweiser.js', ...args], { timeout: 30_000, env: { ...process.env, WEGWEISER_LOG_FORMAT: 'json' } });
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
+  const r = await runCli(args);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 /** Every 8-character piece of each secret: JSON.parse quotes about ten characters around the fault. */

@@ -1,31 +1,20 @@
 // Files the running server and `wegweiser` CLI commands both write (users.json, secrets.json): one writer at a time
 // (a lock), each change applied to the file as it is now, and changes by the other seen at once — never a silent loss.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { USERS_FILE } from '../../controller/auth/users.js';
 import { SecretStore, SECRETS_FILE } from '../../controller/store/secrets.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { adminToken, api, startTestController, tempDir, writeData } from '../helpers/env.js';
+import { wegweiser } from '../helpers/cli.js';
 
-const run = promisify(execFile);
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups) await c();
 });
 
-async function wegweiser(args: string[]) {
-  try {
-    const r = await run(process.execPath, ['bin/wegweiser.js', ...args], { timeout: 30_000, env: { ...process.env, WEGWEISER_LOG_FORMAT: 'json' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const login = (url: string, username: string, password: string) =>
   fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });

@@ -2,22 +2,13 @@
 // recorded before it is written and hidden when its write fails; a crash between the two is settled by the file hash.
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditLog, AUDIT_FILE } from '../../controller/audit/audit-log.js';
 import { sha256 } from '../../controller/store/durable.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { tempDir } from '../helpers/env.js';
+import { tempDirsPerTest } from '../helpers/env.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function dir() {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = tempDirsPerTest();
 
 const entry = (id: string) => ({ user: 'anna', action: 'update', entity: 'room', id, before: { name: 'a' }, after: { name: 'b' } });
 

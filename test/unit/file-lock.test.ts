@@ -2,21 +2,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withFileLock } from '../../controller/store/file-lock.js';
 import { AppError } from '../../controller/errors.js';
-import { tempDir } from '../helpers/env.js';
+import { tempDirsPerTest } from '../helpers/env.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function file() {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  return path.join(t.dir, 'users.json');
-}
+const dir = tempDirsPerTest();
+const file = async () => path.join(await dir(), 'users.json');
 
 describe('file lock', () => {
   it('lets one holder in at a time; the next waits for the release', async () => {

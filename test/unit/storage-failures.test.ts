@@ -4,7 +4,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Bus } from '../../controller/bus.js';
 import { AuditLog } from '../../controller/audit/audit-log.js';
 import { Store, DATA_FILE } from '../../controller/store/store.js';
@@ -13,18 +13,9 @@ import { AppError } from '../../controller/errors.js';
 import { Data } from '../../controller/domain/model.js';
 import { smallBuilding } from '../fixtures/small-building.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { tempDir, writeData } from '../helpers/env.js';
+import { tempDirsPerTest, writeData } from '../helpers/env.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function dir() {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = tempDirsPerTest();
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Bus } from '../../controller/bus.js';
 import { systemClock } from '../../controller/clock.js';
 import { Store, StoreLoadError, DATA_FILE } from '../../controller/store/store.js';
@@ -8,18 +8,9 @@ import { demoData } from '../../controller/store/demo.js';
 import { Data } from '../../controller/domain/model.js';
 import { AppError } from '../../controller/errors.js';
 import { smallBuilding } from '../fixtures/small-building.js';
-import { tempDir, writeData } from '../helpers/env.js';
+import { tempDirsPerTest, writeData } from '../helpers/env.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function dir() {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = tempDirsPerTest();
 
 const open = (d: string, seed = smallBuilding) => Store.open(d, { bus: new Bus(), clock: systemClock, seed });
 
