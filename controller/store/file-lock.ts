@@ -1,10 +1,12 @@
 // An exclusive lock between processes (the running server and `wegweiser` CLI commands) for one file in the data
 // directory: `<file>.lock`, created with O_EXCL, holding the owner's pid. A lock whose owner is dead — or which is
 // older than any write takes (a pid reused after a reboot, a container's pid 1) — is taken over; waiting is bounded.
-// Lock ages are compared with file mtimes, which are wall-clock times: this is the one place that reads the real
-// clock rather than the injected one (a fake clock says nothing about the file system).
+// A lock's age is its mtime against the file system's own "now" (the mtime of a file written a moment ago), never
+// against this process's clock: the two can disagree (a process under libfaketime, a clock that jumped), and the
+// injected clock says nothing about the file system at all. Waiting is bounded on the monotonic clock.
 import { constants } from 'node:fs';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { AppError } from '../errors.js';
 import { pidAlive, toStorageError } from './durable.js';
 
@@ -35,6 +37,19 @@ async function tryCreate(lockFile: string, content: string): Promise<boolean> {
   }
 }
 
+/** The file system's current time, as the mtime it gives a file written now (next to the lock). */
+async function fileSystemNow(lockFile: string): Promise<number> {
+  const probe = `${lockFile}.${process.pid}.now.tmp`; // a crash leftover is cleaned at start like any temp file
+  const fh = await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    await fh.writeFile(String(process.pid));
+    return (await fh.stat()).mtimeMs;
+  } finally {
+    await fh.close();
+    await unlink(probe).catch(() => undefined);
+  }
+}
+
 async function isStale(lockFile: string, staleMs: number): Promise<{ stale: boolean; content: string | null }> {
   let content: string;
   let mtimeMs: number;
@@ -46,7 +61,9 @@ async function isStale(lockFile: string, staleMs: number): Promise<{ stale: bool
   const pid = Number(/^(\d+)/.exec(content)?.[1] ?? NaN);
   // An empty file is a lock whose owner has not written its pid yet — unless it stays empty past staleMs.
   const ownerDead = Number.isInteger(pid) && (pid === process.pid ? !held.has(lockFile) : !pidAlive(pid));
-  return { stale: ownerDead || Date.now() - mtimeMs > staleMs, content };
+  if (ownerDead) return { stale: true, content };
+  const now = await fileSystemNow(lockFile).catch(() => null);
+  return { stale: now !== null && now - mtimeMs > staleMs, content };
 }
 
 /**
@@ -58,7 +75,7 @@ async function takeOver(lockFile: string, staleContent: string, staleMs: number)
   const guard = `${lockFile}.takeover`;
   if (!(await tryCreate(guard, String(process.pid)))) {
     const g = await stat(guard).catch(() => null);
-    if (g && Date.now() - g.mtimeMs > staleMs) await unlink(guard).catch(() => undefined);
+    if (g && (await fileSystemNow(lockFile).catch(() => g.mtimeMs)) - g.mtimeMs > staleMs) await unlink(guard).catch(() => undefined);
     return false;
   }
   try {
@@ -79,7 +96,7 @@ export async function withFileLock<T>(file: string, task: () => Promise<T>, opts
   const timeoutMs = opts.timeoutMs ?? 5000;
   const staleMs = opts.staleMs ?? 30_000;
   const content = `${process.pid}\n${new Date().toISOString()}\n`;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (let delay = 5; ; ) {
     let created: boolean;
     try {
@@ -90,7 +107,7 @@ export async function withFileLock<T>(file: string, task: () => Promise<T>, opts
     if (created) break;
     const s = await isStale(lockFile, staleMs);
     if (s.stale && s.content !== null && (await takeOver(lockFile, s.content, staleMs))) continue;
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       throw new AppError(503, 'storage_busy', `${file} is locked by another process (${lockFile}); nothing was changed — try again`);
     }
     await sleep(delay);
