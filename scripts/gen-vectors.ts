@@ -426,6 +426,17 @@ function transfers(): TransferCase[] {
   }
   {
     const t = fullTransfer(A, 1, {}, { mtu: 64 });
+    const damaged = Buffer.from(t.chunks[0] as Buffer);
+    damaged[30] = (damaged[30] ?? 0) ^ 0x10;
+    cases.push({
+      name: 'damaged-without-transfer',
+      description: 'With no transfer in progress, messages failing check 1 — 10 bytes of garbage, a chunk longer than maxChunk, a damaged chunk 0 — are dropped silently (nothing to end, no number to trust); then transfer 1 arrives whole and is acknowledged.',
+      display: display(BW, 64),
+      secret: hex(KEY),
+      before: fresh(),
+      chunks: [Buffer.from('0000000100000001000a', 'hex'), writeChunk(9, 0, 1, Buffer.alloc(60)), damaged, ...t.chunks].map(hex),
+      expect: { results: [ok(1, A)], after: { lastSeq: 1, shownHash: A.hash, heldHash: null, heldActivateAt: null, refresh: 'full' } },
+    });
     cases.push({
       name: 'max-chunk',
       description: 'A display with maxChunk 64 receives chunks of exactly 64 bytes.',
@@ -468,14 +479,13 @@ function naks(): TransferCase[] {
     const x = Buffer.from(c[1] as Buffer);
     x[20] = (x[20] ?? 0) ^ 0xff;
     add('bad-crc', 'chunk', 'A byte of chunk 1 flipped: its CRC fails. The transfer in progress (seq 6) ends; its remaining chunks are dropped silently.', [c[0] as Buffer, x, ...c.slice(2)]);
-    const c0 = Buffer.from(c[0] as Buffer);
-    c0[12] = (c0[12] ?? 0) ^ 0x01;
-    add('bad-crc', 'first-chunk', 'Chunk 0 damaged: nothing in progress, so the nak has no number, and the transfer\'s other chunks are dropped silently.', [c0, ...c.slice(1)], { seq: null });
-    add('bad-crc', 'short-message', 'A 10-byte message on the frame topic: shorter than a chunk\'s 14 bytes of overhead.', [Buffer.from('0000000600000003000a', 'hex')], { seq: null });
-    const long = Buffer.concat([c[0] as Buffer, Buffer.from([0])]);
-    add('bad-crc', 'length-mismatch', 'Chunk 0 with one byte more than its length field says (the CRC is not where it must be).', [long, ...c.slice(1)], { seq: null });
-    const big = fullTransfer(B, 6, {}, { mtu: 80 }).chunks;
-    add('bad-crc', 'over-max-chunk', 'Chunks of 80 bytes to a display whose maxChunk is 64: not accepted, as a chunk whose CRC cannot be checked.', big, { maxChunk: 64, seq: null });
+    const garbage = Buffer.from('0000000600010003000a', 'hex');
+    add('bad-crc', 'short-message', 'A 10-byte message (shorter than a chunk\'s 14 bytes of overhead) where chunk 1 is expected.', [c[0] as Buffer, garbage, ...c.slice(1)]);
+    const long = Buffer.concat([c[1] as Buffer, Buffer.from([0])]);
+    add('bad-crc', 'length-mismatch', 'Chunk 1 with one byte more than its length field says (its CRC is not where it must be).', [c[0] as Buffer, long, ...c.slice(2)]);
+    const stream = Buffer.concat(c.map((x) => x.subarray(10, x.length - 4)));
+    const big = [writeChunk(6, 0, 3, stream.subarray(0, 50)), writeChunk(6, 1, 3, stream.subarray(50, 116)), writeChunk(6, 2, 3, stream.subarray(116))];
+    add('bad-crc', 'over-max-chunk', 'Chunk 1 is 80 bytes long; the display\'s maxChunk is 64 (chunk 0 is 64): not accepted, as a chunk whose CRC cannot be checked.', big, { maxChunk: 64 });
     // the header CRC: edit a byte the header CRC covers, keep the tag (it would verify), fix the chunk CRC
     const s = Buffer.concat(c.map((x) => x.subarray(10, x.length - 4)));
     s[112] = (s[112] ?? 0) ^ 0x01;
@@ -486,6 +496,9 @@ function naks(): TransferCase[] {
     const c = full6();
     add('missing-chunk', 'gap', 'Chunk 1 lost: chunk 2 arrives where 1 is expected. One nak; the rest is dropped silently.', [c[0] as Buffer, ...c.slice(2)]);
     add('missing-chunk', 'reordered', 'Chunks 2 and 1 swapped.', [c[0] as Buffer, c[2] as Buffer, c[1] as Buffer, ...c.slice(3)]);
+    const c0 = Buffer.from(c[0] as Buffer);
+    c0[12] = (c0[12] ?? 0) ^ 0x01;
+    add('missing-chunk', 'first-chunk-damaged', 'Chunk 0 damaged (its CRC fails) with no transfer in progress: dropped silently — its number cannot be trusted. Chunk 1 then has no start: one nak, with its number; the rest is dropped silently.', [c0, ...c.slice(1)]);
     add('missing-chunk', 'no-start', 'Chunk 0 lost: chunk 1 arrives with no transfer in progress (the nak carries the chunk\'s number); the rest is dropped silently.', c.slice(1));
     const foreign = fullTransfer(C, 9).chunks[1] as Buffer;
     add('missing-chunk', 'foreign-seq', 'A chunk of another transfer (seq 9, index 1) in the middle of transfer 6: out of order; the nak names transfer 6. Transfer 6\'s remaining chunks are dropped silently.', [c[0] as Buffer, c[1] as Buffer, foreign, ...c.slice(2)]);
@@ -699,7 +712,7 @@ const transferDoc = (description: string, cases: TransferCase[]) => ({
 
 async function main(): Promise<void> {
   const files: Record<string, unknown> = {
-    'transfers.json': transferDoc('Transfers a display accepts (ack), retransmissions (rule R) and the chunk order rules.', transfers()),
+    'transfers.json': transferDoc('Transfers a display accepts (ack), retransmissions (rule R), the chunk order rules, and chunks it drops silently.', transfers()),
     'naks.json': transferDoc('One refused transfer per nak reason (and several per check), each failing exactly the check it is named after: `reason` is the expected nak reason. Cases named "before-…" pin the precedence between two failing checks. A refused transfer changes nothing (state after = state before).', naks()),
     'device-messages.json': deviceMessages(),
     'control.json': controlMessages(),
