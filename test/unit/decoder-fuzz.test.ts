@@ -70,7 +70,7 @@ function repair(c: Buffer): Buffer {
 }
 
 function mutate(chunks: Buffer[], muts: Mutation[]): Buffer[] {
-  let out = chunks.map((c) => Buffer.from(c));
+  let out: Buffer[] = chunks.map((c) => Buffer.from(c));
   for (const m of muts) {
     if (out.length === 0) break;
     const pick = (i: number) => i % out.length;
