@@ -1,7 +1,7 @@
 // Protocol v1.1 behaviour on the wire, with a real broker (ours and Mosquitto), the real controller and real
 // simulated displays: a lost ack after a delta costs no full frame (rule R: the retry under the same number is
 // acknowledged again), and a power loss between persisting a sequence number and showing the frame leaves the
-// display neither stuck nor open to a replay of the lost transfer.
+// display neither stuck nor open to a replay of the lost transfer; a display's maxChunk bounds the chunks it gets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../controller/main.js';
 import { Encoding, HEADER_V1_BYTES } from '../../controller/protocol/frame-v1.js';
@@ -103,6 +103,24 @@ function protocolFaultSuite(factory: TestBrokerFactory): void {
     expect(outcomes.filter((o) => o !== null)).toEqual([{ type: 'nak', nak: expect.objectContaining({ seq: persisted, reason: 'stale-seq' }) }]);
     expect(b.device.displayed.length).toBe(shownBefore);
     expect(b.device.framebuffer?.hash).toBe(want);
+  });
+
+  it('a display that accepts only small chunks (maxChunk in its hello) gets chunks that small, below the MTU setting', async () => {
+    const old = sim('ds-c');
+    await old.stop();
+    const small = simFor(ctl, 'ds-c', { maxChunk: 128 });
+    Object.assign(small.device, { framebuffer: old.device.framebuffer, lastSeq: old.device.lastSeq, ctrReserved: old.device.ctrReserved });
+    sims.set('ds-c', small);
+    const sizes: number[] = [];
+    small.on('chunk', (c) => sizes.push(c.length));
+    await small.start();
+    await waitUntil(() => status('ds-c').availability === 'online', 'ds-c back');
+    const want = await edit('r-c', 'ds-c', 'Mi 8–12 Uhr (kleine Pakete)');
+    await small.waitFor(want);
+    await waitUntil(() => status('ds-c').inSync, 'ds-c confirmed');
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(128);
+    expect(small.device.refused).toEqual([]);
   });
 }
 

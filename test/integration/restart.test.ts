@@ -10,6 +10,8 @@ import { simFor } from '../helpers/fixture.js';
 import type { Controller } from '../../controller/main.js';
 import { DELIVERY_FILE } from '../../controller/delivery/records.js';
 import { SIM_STATE_DIR } from '../../firmware-sim/state-file.js';
+import { topics } from '../../controller/protocol/topics.js';
+import mqtt from 'mqtt';
 
 const patch = (ctl: Controller, roomId: string, body: unknown) => api(ctl, `/api/rooms/${roomId}`, { method: 'PATCH', body: JSON.stringify(body) });
 
@@ -64,6 +66,8 @@ describe('controller restart', () => {
     let ctl = await startTestController(t.dir, withSims);
     try {
       await waitUntil(() => ctl.delivery.allStatus().every((s) => s.inSync), 'every in-process display in sync');
+      const captured: Buffer[] = [];
+      ctl.sims.find((s) => s.id === 'ds-b')?.on('sent', (leaf, payload) => leaf === 'ack' && captured.push(payload));
       expect((await patch(ctl, 'r-b', { officeHours: 'Di 7–9 Uhr' })).status).toBe(200);
       await ctl.signs.idle();
       await waitUntil(() => ctl.delivery.status('ds-b').inSync, 'ds-b shows the edit');
@@ -71,6 +75,10 @@ describe('controller restart', () => {
       expect([...before.values()].every((b) => b.lastSeq !== null && b.shown)).toBe(true);
       await ctl.stop();
 
+      // The highest message counter the controller accepted from each display is on disk with its record.
+      const records = JSON.parse(await readFile(path.join(t.dir, DELIVERY_FILE), 'utf8')) as { displays: Record<string, { ctrHighest: number | null }> };
+      const lastAck = JSON.parse(captured.at(-1)?.toString() ?? '{}') as { ctr?: number };
+      expect(records.displays['ds-b']?.ctrHighest).toBeGreaterThanOrEqual(lastAck.ctr ?? Infinity);
       const stored = JSON.parse(await readFile(path.join(t.dir, SIM_STATE_DIR, 'ds-b.json'), 'utf8')) as { lastSeq: number; shown: { hash: string } };
       expect(stored).toMatchObject({ lastSeq: before.get('ds-b')?.lastSeq, shown: { hash: before.get('ds-b')?.shown } });
       expect((await stat(path.join(t.dir, SIM_STATE_DIR, 'ds-b.json'))).mode & 0o777).toBe(0o600);
@@ -87,6 +95,14 @@ describe('controller restart', () => {
       const b = ctl.sims.find((s) => s.id === 'ds-b');
       expect(b?.device.lastSeq).toBeGreaterThan(before.get('ds-b')?.lastSeq ?? Infinity);
       expect(b?.device.refused).toEqual([]);
+      // The highest message counter accepted before the restart was kept (delivery.json): an ack from before it,
+      // replayed with ds-b's broker login, is refused.
+      const old = captured[0];
+      if (!old) throw new Error('no ack captured before the restart');
+      const rogue = await mqtt.connectAsync(ctl.mqttUrl, { clientId: 'ds-b', username: 'ds-b', password: ctl.secrets.mqttPassword('ds-b'), reconnectPeriod: 0 });
+      await rogue.publishAsync(topics(ctl.ctx.config.mqtt.topicPrefix).ack('ds-b'), old, { qos: 1 });
+      await rogue.endAsync();
+      await waitUntil(() => ctl.delivery.status('ds-b').fault?.code === 'replayed-message', 'the old ack to be refused as a replay');
     } finally {
       await ctl.stop();
       await t.cleanup();
