@@ -64,6 +64,8 @@ export interface MqttSimEvents {
   /** it lost power between persisting a sequence number and showing its frame (a simulated fault), and rebooted */
   'power-loss': [];
   sleep: [];
+  /** handling a chunk failed (its flash could not be written): the chunk was not acknowledged */
+  'storage-error': [err: Error];
 }
 
 export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
@@ -86,6 +88,8 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
   hellos = 0;
   /** what it publishes, in order: signing a message may wait for its counter reservation to reach flash */
   private outbox: Promise<void> = Promise.resolve();
+  /** the chunks received so far, handled one after another */
+  private inbox: Promise<void> = Promise.resolve();
 
   constructor(readonly opts: MqttSimOptions) {
     super();
@@ -137,7 +141,6 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     });
     this.client = client;
     // Chunks are processed strictly in arrival order, one at a time, as a device's radio task would.
-    let queue: Promise<void> = Promise.resolve();
     const handle = async (chunk: Buffer) => {
       const outcome = await this.device.receive(chunk);
       if (outcome?.type === 'ack') {
@@ -177,7 +180,11 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
         this.missedAsleep++;
         return;
       }
-      for (const chunk of this.link.incoming(payload)) queue = queue.then(() => handle(chunk));
+      for (const chunk of this.link.incoming(payload)) {
+        // A chunk whose handling fails (its flash write failed) is simply not acknowledged, as on a device: the
+        // controller retries. The failure is reported, never left as an unhandled rejection.
+        this.inbox = this.inbox.then(() => handle(chunk)).catch((err: Error) => void this.emit('storage-error', err));
+      }
     });
     client.on('connect', () => {
       this.connects++;
@@ -322,5 +329,6 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       await client.publishAsync(this.t.availability(this.opts.id), 'offline', { qos: 1, retain: true }).catch(() => undefined);
     }
     await client.endAsync();
+    await this.inbox; // chunks already received finish (and persist) before the display counts as stopped
   }
 }

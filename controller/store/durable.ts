@@ -153,7 +153,7 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
 /**
  * Before anything else at start-up: the data directory exists and takes a write (a read-only or full disk refuses
  * start-up with a message naming the directory, instead of answering 500s later), and temp files left by a crash
- * are removed (data dir and frames/).
+ * are removed (the data dir, frames/, mosquitto/ and sim-state/).
  */
 export async function prepareDataDir(dataDir: string): Promise<{ removedTempFiles: string[] }> {
   try {
@@ -177,6 +177,6 @@ export async function prepareDataDir(dataDir: string): Promise<{ removedTempFile
   }
   await unlink(probe).catch(() => undefined);
   const removed = await removeStaleTempFiles(dataDir);
-  for (const sub of ['frames', 'mosquitto']) for (const f of await removeStaleTempFiles(path.join(dataDir, sub))) removed.push(path.join(sub, f));
+  for (const sub of ['frames', 'mosquitto', 'sim-state']) for (const f of await removeStaleTempFiles(path.join(dataDir, sub))) removed.push(path.join(sub, f));
   return { removedTempFiles: removed };
 }
