@@ -293,8 +293,9 @@ typedef struct wgw_device {
   /* the `time` of its latest check-in: the only one a control message may answer */
   int has_checkin;
   uint64_t checkin_time;
-  /* the last transfer that ended (answered): its other chunks are dropped quietly */
-  int has_ended;
+  /* how the last transfer ended (0: none since boot, 1: acked or refused under ended_seq, 2: refused without a
+     number): its other chunks are dropped quietly */
+  int ended;
   uint32_t ended_seq;
   /** the most of the inflate arena zlib ever used */
   size_t arena_peak;
@@ -375,6 +376,18 @@ wgw_err wgw_msg_nak(wgw_device *d, const wgw_result *r, char *buf, size_t cap, s
  * Returns WGW_ERR_ARG when it does not.
  */
 wgw_err wgw_message_tag(const uint8_t key[WGW_SECRET_BYTES], const char *leaf, const char *payload, size_t len, char hex[33]);
+
+typedef enum wgw_tag_check {
+  /** the payload ends with a tag member and the tag verifies */
+  WGW_TAG_VALID = 0,
+  /** it ends with a tag member, and the tag is wrong (a forgery, or changed on the way) */
+  WGW_TAG_WRONG,
+  /** it does not end with `"tag":"<32 lowercase hex>"}`: an untagged (v1.0) message */
+  WGW_TAG_ABSENT
+} wgw_tag_check;
+
+/** The controller's step 1 (docs/protocol.md, "Authentication of device messages"), for gateways and tests. */
+wgw_tag_check wgw_message_verify(const uint8_t key[WGW_SECRET_BYTES], const char *leaf, const char *payload, size_t len);
 
 /* ---- control message (controller → display) --------------------------------------------------------------- */
 

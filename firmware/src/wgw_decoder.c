@@ -81,15 +81,19 @@ int wgw_busy(const wgw_device *d) {
   return d->t.active;
 }
 
-/* The transfer ends with an answer: its other chunks (the rest, duplicates) are dropped quietly. */
+#define ENDED_NUMBERED 1
+#define ENDED_UNNUMBERED 2
+
+/* The transfer ends with an answer: its other chunks (the rest, stray copies) are dropped quietly. */
 static void ended(wgw_device *d, uint32_t seq) {
-  d->has_ended = 1;
+  d->ended = ENDED_NUMBERED;
   d->ended_seq = seq;
 }
 
 static void nak(wgw_device *d, wgw_result *r, wgw_nak_reason reason, int has_seq, uint32_t seq, const char *detail) {
   if (d->t.active) end_transfer(d);
   if (has_seq) ended(d, seq);
+  else d->ended = ENDED_UNNUMBERED;
   r->status = WGW_NAK;
   r->reason = reason;
   r->has_seq = has_seq;
@@ -173,6 +177,7 @@ static int start_payload(wgw_device *d, wgw_result *r) {
     nak(d, r, WGW_NAK_MISSING_CHUNK, 1, t->seq, "header and chunk sequence numbers differ");
     return 0;
   }
+  /* check 7 */
   if ((h->flags & (uint8_t)~WGW_FLAG_FULL_REFRESH) != 0) {
     nak(d, r, WGW_NAK_BAD_ENCODING, 1, h->seq, "reserved flag bits set");
     return 0;
@@ -183,6 +188,10 @@ static int start_payload(wgw_device *d, wgw_result *r) {
   }
   if (h->encoding == ENC_FULL && !all_zero(h->base_hash, WGW_WIRE_HASH_BYTES)) {
     nak(d, r, WGW_NAK_BAD_ENCODING, 1, h->seq, "full frame with a base hash");
+    return 0;
+  }
+  if (h->encoding != ENC_FULL && h->activate_at != 0) {
+    nak(d, r, WGW_NAK_BAD_ENCODING, 1, h->seq, "a frame for later must be a full frame");
     return 0;
   }
   if (!header_names_us(d, b + 32)) {
@@ -203,15 +212,16 @@ static int start_payload(wgw_device *d, wgw_result *r) {
     nak(d, r, WGW_NAK_BAD_SIZE, 1, h->seq, "a full frame must cover the whole panel");
     return 0;
   }
+  /* check 10: the number before the base, so an old delta is "renumber", not "send a full frame" */
   t->repeat = 0;
-  if (d->has_seq && h->seq < d->last_seq) {
+  if (h->seq == 0 || (d->has_seq && h->seq < d->last_seq)) {
     nak(d, r, WGW_NAK_STALE_SEQ, 1, h->seq, "sequence number below the last accepted");
     return 0;
   }
   if (d->has_seq && h->seq == d->last_seq) {
-    /* A retransmission (its ack was lost) of what the panel shows or holds: verified, not applied, acked again. */
+    /* Rule R: a retransmission (its ack was lost) of what the panel shows or holds: verified, not applied, acked again. */
     int shows = d->has_shown && memcmp(h->frame_hash, d->shown_hash, WGW_WIRE_HASH_BYTES) == 0;
-    int holds = d->has_held && d->held.seq == h->seq && memcmp(h->frame_hash, d->held.hash, WGW_WIRE_HASH_BYTES) == 0;
+    int holds = d->has_held && memcmp(h->frame_hash, d->held.hash, WGW_WIRE_HASH_BYTES) == 0;
     if (!shows && !holds) {
       nak(d, r, WGW_NAK_STALE_SEQ, 1, h->seq, "sequence number already used for another frame");
       return 0;
@@ -374,8 +384,12 @@ static void finish(wgw_device *d, uint64_t now_ms, wgw_result *r) {
     nak(d, r, WGW_NAK_TRUNCATED, 1, t->seq, "transfer ended inside the header");
     return;
   }
-  if (t->payload_seen != h.payload_length) {
-    nak(d, r, WGW_NAK_TRUNCATED, 1, h.seq, "payload length differs from the header's");
+  if (t->payload_seen < h.payload_length) {
+    nak(d, r, WGW_NAK_TRUNCATED, 1, h.seq, "fewer payload bytes than the header announces");
+    return;
+  }
+  if (t->payload_seen > h.payload_length) {
+    nak(d, r, WGW_NAK_BAD_SIZE, 1, h.seq, "more payload bytes than the header announces");
     return;
   }
   if (!t->repeat) {
@@ -396,11 +410,11 @@ static void finish(wgw_device *d, uint64_t now_ms, wgw_result *r) {
     return;
   }
   if (t->repeat) {
-    /* The same ack as the first time: the frame it shows, or the one it holds for later. */
-    int holds = d->has_held && d->held.seq == h.seq && memcmp(h.frame_hash, d->held.hash, WGW_WIRE_HASH_BYTES) == 0;
+    /* Acknowledged again with the state now: on screen (preferred), or held for its second. */
+    int shows = d->has_shown && memcmp(h.frame_hash, d->shown_hash, WGW_WIRE_HASH_BYTES) == 0;
     end_transfer(d);
-    if (holds) ack(d, r, h.seq, d->held.hash, d->held.activate_at);
-    else ack(d, r, h.seq, d->shown_hash, 0);
+    if (shows || !d->has_held) ack(d, r, h.seq, d->shown_hash, 0);
+    else ack(d, r, h.seq, d->held.hash, d->held.activate_at);
     r->repeated = 1;
     return;
   }
@@ -474,29 +488,16 @@ void wgw_feed(wgw_device *d, const uint8_t *c, size_t len, uint64_t now_ms, wgw_
   r->status = WGW_MORE;
   if (t->active && now_ms > t->last_ms && now_ms - t->last_ms > WGW_ABANDON_MS) end_transfer(d);
 
-  /* The chunk itself: its length, then its CRC. An unverified chunk's numbers are not believed. */
+  /* Check 1, the chunk's integrity: nothing in an unverified chunk is believed, its length field included. */
   {
     const char *bad = NULL;
-    wgw_nak_reason reason = WGW_NAK_TRUNCATED;
-    if (len < WGW_CHUNK_OVERHEAD) {
-      bad = "chunk shorter than its frame";
-    } else if (len != (size_t)WGW_CHUNK_OVERHEAD + wgw_be16(c + 8)) {
-      bad = "chunk length differs from its length field";
-    } else if ((uint32_t)crc32(0L, c, (uInt)(len - 4)) != wgw_be32(c + len - 4)) {
-      bad = "chunk CRC-32 mismatch";
-      reason = WGW_NAK_BAD_CRC;
-    } else if (wgw_be16(c + 6) == 0 || wgw_be16(c + 4) >= wgw_be16(c + 6)) {
-      bad = "chunk index outside its count";
-    }
+    if (len < WGW_CHUNK_OVERHEAD) bad = "chunk shorter than its frame";
+    else if (len > d->cfg.max_chunk) bad = "chunk larger than maxChunk";
+    else if (len != (size_t)WGW_CHUNK_OVERHEAD + wgw_be16(c + 8)) bad = "chunk length differs from its length field";
+    else if ((uint32_t)crc32(0L, c, (uInt)(len - 4)) != wgw_be32(c + len - 4)) bad = "chunk CRC-32 mismatch";
     if (bad != NULL) {
-      if (t->active) {
-        nak(d, r, reason, 1, t->seq, bad);
-      } else if (len >= 6 && d->has_ended && wgw_be32(c) == d->ended_seq && wgw_be16(c + 4) != 0) {
-        r->status = WGW_QUIET; /* most likely the rest of a transfer already answered */
-      } else {
-        nak(d, r, reason, 0, 0, bad);
-        if (len >= 4) ended(d, wgw_be32(c));
-      }
+      if (t->active) nak(d, r, WGW_NAK_BAD_CRC, 1, t->seq, bad);
+      else nak(d, r, WGW_NAK_BAD_CRC, 0, 0, bad);
       return;
     }
   }
@@ -506,29 +507,34 @@ void wgw_feed(wgw_device *d, const uint8_t *c, size_t len, uint64_t now_ms, wgw_
   n = wgw_be16(c + 8);
   data = c + 10;
 
-  /* Order: chunk 0 starts a transfer (replacing one in progress); every other chunk must be the next of it. */
+  /* Check 2, the order. */
+  if (count == 0 || index >= count) {
+    nak(d, r, WGW_NAK_MISSING_CHUNK, 1, t->active ? t->seq : seq, "chunk index outside its count");
+    return;
+  }
   if (index == 0) {
+    /* always a new transfer: replaces the one in progress (the controller's retry restarts it) */
     if (t->active) end_transfer(d);
     memset(t, 0, offsetof(wgw_transfer, block));
     t->active = 1;
     t->seq = seq;
     t->count = count;
     t->next = 0;
-    d->has_ended = 0;
+    d->ended = 0; /* a chunk of this transfer after it was abandoned is out of order, even under the same number */
   } else if (!t->active) {
-    if (d->has_ended && seq == d->ended_seq) {
-      r->status = WGW_QUIET;
+    if ((d->ended == ENDED_NUMBERED && seq == d->ended_seq) || d->ended == ENDED_UNNUMBERED) {
+      r->status = WGW_QUIET; /* the rest of a transfer already answered, or a stray copy */
       return;
     }
     nak(d, r, WGW_NAK_MISSING_CHUNK, 1, seq, "chunk without the start of its transfer");
     return;
+  } else if (seq == t->seq && count == t->count && index < t->next) {
+    r->status = WGW_QUIET; /* delivered twice (MQTT QoS 1 is at least once) */
+    return;
   } else if (seq != t->seq || count != t->count) {
     nak(d, r, WGW_NAK_MISSING_CHUNK, 1, t->seq, "chunk of another transfer");
     return;
-  } else if (index < t->next) {
-    r->status = WGW_QUIET; /* delivered twice (MQTT QoS 1 is at least once) */
-    return;
-  } else if (index > t->next) {
+  } else if (index != t->next) {
     nak(d, r, WGW_NAK_MISSING_CHUNK, 1, t->seq, "a chunk is missing");
     return;
   }
@@ -609,8 +615,8 @@ wgw_err wgw_init(wgw_device *d, const wgw_config *cfg) {
   memset(&d->t, 0, offsetof(wgw_transfer, block));
 
   if (k->load_seq(k->user, &v, &found) != 0) return WGW_ERR_STORAGE;
-  d->has_seq = found != 0;
-  d->last_seq = found ? v : 0;
+  d->has_seq = found && v != 0; /* 0 is never sent: a stored 0 means none */
+  d->last_seq = d->has_seq ? v : 0;
 
   found = 0;
   v = 0;

@@ -57,14 +57,14 @@ static void put_i64(json *j, int64_t v) {
   }
 }
 
-/* tenths as a decimal: -215 → -21.5 */
+/* tenths as JSON.stringify writes the number: -215 → -21.5, 210 → 21, -5 → -0.5 */
 static void put_tenths(json *j, int32_t tenths) {
   int64_t v = tenths;
-  uint64_t a;
+  uint64_t a = (uint64_t)(v < 0 ? -v : v);
   char frac[2];
   if (v < 0) put(j, "-", 1);
-  a = (uint64_t)(v < 0 ? -v : v);
   put_u64(j, a / 10u);
+  if (a % 10u == 0) return;
   frac[0] = '.';
   frac[1] = (char)('0' + (int)(a % 10u));
   put(j, frac, 2);
@@ -151,6 +151,19 @@ wgw_err wgw_message_tag(const uint8_t key[WGW_SECRET_BYTES], const char *leaf, c
   return WGW_OK;
 }
 
+wgw_tag_check wgw_message_verify(const uint8_t key[WGW_SECRET_BYTES], const char *leaf, const char *payload, size_t len) {
+  char hex[TAG_HEX + 1];
+  size_t open = sizeof TAG_OPEN - 1;
+  size_t i;
+  if (payload == NULL || len < open + TAG_HEX + 2) return WGW_TAG_ABSENT;
+  for (i = len - 2 - TAG_HEX; i < len - 2; i++) {
+    char c = payload[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return WGW_TAG_ABSENT;
+  }
+  if (wgw_message_tag(key, leaf, payload, len, hex) != WGW_OK) return WGW_TAG_ABSENT;
+  return wgw_equal_ct((const uint8_t *)hex, (const uint8_t *)payload + len - 2 - TAG_HEX, TAG_HEX) ? WGW_TAG_VALID : WGW_TAG_WRONG;
+}
+
 /* Ends the message with its counter and tag, and signs it. */
 static wgw_err seal(wgw_device *d, json *j, const char *leaf, size_t *len) {
   uint32_t ctr;
@@ -214,8 +227,6 @@ wgw_err wgw_msg_hello(wgw_device *d, const wgw_hello_info *info, char *buf, size
   put_u64(&j, WGW_PROTOCOL);
   member(&j, "minor");
   put_u64(&j, WGW_PROTOCOL_MINOR);
-  member(&j, "maxChunk");
-  put_u64(&j, d->cfg.max_chunk);
   member(&j, "firmware");
   put_string(&j, info->firmware);
   member(&j, "panel");
@@ -224,6 +235,8 @@ wgw_err wgw_msg_hello(wgw_device *d, const wgw_hello_info *info, char *buf, size
   put_u64(&j, d->cfg.width);
   member(&j, "height");
   put_u64(&j, d->cfg.height);
+  member(&j, "maxChunk");
+  put_u64(&j, d->cfg.max_chunk);
   state_members(&j, d);
   member(&j, "batteryMv");
   put_u64(&j, info->battery_mv);
@@ -235,8 +248,8 @@ wgw_err wgw_msg_checkin(wgw_device *d, const wgw_checkin_info *info, uint64_t no
   wgw_err e;
   if (d == NULL || info == NULL || len == NULL || !printable(info->wake_reason, 16)) return WGW_ERR_ARG;
   if (!open_json(&j, buf, cap)) return WGW_ERR_SPACE;
-  telemetry_members(&j, &info->telemetry);
   state_members(&j, d);
+  telemetry_members(&j, &info->telemetry);
   member(&j, "wakeReason");
   put_string(&j, info->wake_reason);
   member(&j, "listenMs");

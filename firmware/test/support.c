@@ -167,7 +167,7 @@ static int display_init(display *x) {
   for (i = 0; i < x->slot_count; i++) c.slots[i] = x->slots[i];
   c.slot_count = x->slot_count;
   c.slot_bytes = x->fl.frame_bytes;
-  c.max_chunk = 4096;
+  c.max_chunk = x->max_chunk ? x->max_chunk : 4096;
   c.hooks.user = &x->fl;
   c.hooks.load_seq = h_load_seq;
   c.hooks.store_seq = h_store_seq;

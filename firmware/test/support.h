@@ -101,6 +101,8 @@ typedef struct display {
   uint16_t height;
   uint8_t planes;
   unsigned slot_count;
+  /* the largest chunk it takes (0: 4096) */
+  uint16_t max_chunk;
 } display;
 
 /* A new display (empty flash) for a panel; 0 on success. */

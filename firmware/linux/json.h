@@ -1,4 +1,4 @@
-/* A small JSON reader for the tests (vector files): a tree of values, heap-allocated. */
+/* A small JSON reader (secrets.json for the Linux display, vector files for the tests): a tree of values on the heap. */
 #ifndef WGW_TEST_JSON_H
 #define WGW_TEST_JSON_H
 
