@@ -21,8 +21,8 @@ export const DISPLAY_ID_BYTES = 32;
 export const WIRE_HASH_BYTES = 16;
 export const TAG_BYTES = 16;
 
+/** Encodings 1–3; every other value is invalid (`bad-encoding`) — there is no "raw" encoding 0 (docs/protocol.md). */
 export enum Encoding {
-  Raw = 0,
   /** the whole frame */
   Deflate = 1,
   /** the region XOR the same region of the base frame; outside the region the base stays */
@@ -37,6 +37,8 @@ export function needsBase(e: Encoding): boolean {
 }
 
 export const FLAG_FULL_REFRESH = 0x01;
+/** flag bits 1–7 are reserved and must be zero */
+export const FLAG_RESERVED = 0xfe;
 
 /** A rectangle of the frame in whole bytes horizontally (x0, w: bytes of a row) and rows vertically. */
 export interface Region {
@@ -153,16 +155,20 @@ export function writeChunk(seq: number, index: number, count: number, data: Buff
 
 export type ChunkParse =
   | { ok: true; seq: number; index: number; count: number; data: Buffer }
-  | { ok: false; reason: 'truncated' | 'bad-crc'; detail: string };
+  | { ok: false; reason: 'bad-crc' | 'missing-chunk'; detail: string };
 
+/**
+ * Checks one chunk on its own (docs/protocol.md, checks 1 and the first rule of 2): a message whose CRC cannot be found
+ * or does not match is `bad-crc`; a CRC-valid chunk with count 0 or index ≥ count is `missing-chunk`.
+ */
 export function readChunk(c: Buffer): ChunkParse {
-  if (c.length < CHUNK_OVERHEAD) return { ok: false, reason: 'truncated', detail: `chunk of ${c.length} bytes` };
+  if (c.length < CHUNK_OVERHEAD) return { ok: false, reason: 'bad-crc', detail: `a ${c.length}-byte message is no chunk` };
   const len = c.readUInt16BE(8);
-  if (c.length !== CHUNK_OVERHEAD + len) return { ok: false, reason: 'truncated', detail: `chunk says ${len} data bytes, has ${c.length - CHUNK_OVERHEAD}` };
+  if (c.length !== CHUNK_OVERHEAD + len) return { ok: false, reason: 'bad-crc', detail: `chunk says ${len} data bytes, has ${c.length - CHUNK_OVERHEAD}` };
   if ((crc32(c.subarray(0, 10 + len)) >>> 0) !== c.readUInt32BE(10 + len)) return { ok: false, reason: 'bad-crc', detail: 'chunk CRC-32 mismatch' };
   const count = c.readUInt16BE(6);
   const index = c.readUInt16BE(4);
-  if (count === 0 || index >= count) return { ok: false, reason: 'truncated', detail: `chunk ${index} of ${count}` };
+  if (count === 0 || index >= count) return { ok: false, reason: 'missing-chunk', detail: `chunk ${index} of ${count}` };
   return { ok: true, seq: c.readUInt32BE(0), index, count, data: c.subarray(10, 10 + len) };
 }
 

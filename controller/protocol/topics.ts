@@ -4,6 +4,11 @@
 import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
+/** v1.1: authenticated device messages, the check order, retransmission and persistence rules (docs/protocol.md) */
+export const PROTOCOL_MINOR = 1;
+/** chunk sizes a display may ask for (`maxChunk`, overhead included) */
+export const MIN_CHUNK = 32;
+export const MAX_CHUNK = 65_535;
 
 /**
  * Sequence numbers are uint32 on the wire (frame-v1 header offset 12, chunk offset 0). A number a display reports
@@ -54,13 +59,26 @@ export function parseDisplayTopic(prefix: string, topic: string): { id: string; 
 
 const Hash = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
 
+/**
+ * The authentication members of every v1.1 device message: a counter, strictly increasing per display, and the tag
+ * (checked over the raw payload before parsing: controller/protocol/device-message.ts). Absent in v1.0 messages.
+ */
+export const Authentication = {
+  ctr: z.number().int().min(1).max(0xffff_ffff).optional(),
+  tag: z.string().regex(/^[0-9a-f]{32}$/, '32 lowercase hex digits').optional(),
+};
+
 export const Hello = z.strictObject({
   id: z.string().regex(DisplayIdPattern),
-  protocol: z.number().int().nonnegative(),
+  protocol: z.literal(PROTOCOL_VERSION),
+  /** 1 for v1.1; absent: 0 (v1.0) */
+  minor: z.number().int().nonnegative().max(255).optional(),
   firmware: z.string().max(64),
   panel: z.string().max(64),
   width: z.number().int().positive().max(4096),
   height: z.number().int().positive().max(4096),
+  /** the largest chunk it accepts, overhead included (v1.1); the controller sends min(its MTU, this) */
+  maxChunk: z.number().int().min(MIN_CHUNK).max(MAX_CHUNK).optional(),
   /** hash of the frame on the panel now; null after a factory reset */
   shownHash: Hash.nullable(),
   /** hash of a verified frame waiting for its activate-at time, if any */
@@ -68,6 +86,7 @@ export const Hello = z.strictObject({
   /** sequence number of the last frame it accepted; the controller continues above it */
   lastSeq: Seq.nullable(),
   batteryMv: z.number().int().nonnegative().max(10_000),
+  ...Authentication,
 });
 
 export const Ack = z.strictObject({
@@ -75,6 +94,7 @@ export const Ack = z.strictObject({
   hash: Hash,
   /** 0: shown now; else the unix second at which the display will show it on its own clock */
   activateAt: z.number().int().nonnegative(),
+  ...Authentication,
 });
 
 export const NakReason = z.enum([
@@ -99,6 +119,7 @@ export const Nak = z.strictObject({
   detail: z.string().max(200),
   /** the last sequence number the display accepted, so the controller can continue above it */
   lastSeq: Seq.nullable(),
+  ...Authentication,
 });
 
 export type Hello = z.infer<typeof Hello>;
@@ -113,7 +134,7 @@ export const TelemetryFields = {
   temperatureC: z.number().min(-40).max(100),
 };
 
-export const Telemetry = z.strictObject(TelemetryFields);
+export const Telemetry = z.strictObject({ ...TelemetryFields, ...Authentication });
 
 export const WakeReason = z.enum(['timer', 'boot', 'button']);
 
@@ -129,6 +150,7 @@ export const CheckIn = z.strictObject({
   sleepSeconds: z.number().int().min(1).max(86_400),
   /** its clock, unix ms (the controller corrects drift with a control message) */
   time: z.number().int().nonnegative(),
+  ...Authentication,
 });
 
 export type Telemetry = z.infer<typeof Telemetry>;

@@ -20,6 +20,14 @@ type SecretsFile = z.infer<typeof SecretsFile>;
 
 export const CONTROLLER_MQTT_USER = 'wegweiser-controller';
 
+/**
+ * A display's broker password: base64url without padding (43 characters) of HMAC-SHA256(frame key, "wegweiser mqtt
+ * password v1") — one-way, so the broker's password file and its traffic reveal nothing about the frame key.
+ */
+export function deriveMqttPassword(frameKey: Buffer): string {
+  return createHmac('sha256', frameKey).update('wegweiser mqtt password v1', 'ascii').digest('base64url');
+}
+
 export class SecretStore {
   private constructor(private readonly store: SharedJsonFile<SecretsFile>) {}
 
@@ -69,7 +77,7 @@ export class SecretStore {
   }
 
   mqttPassword(displayId: string): string {
-    return createHmac('sha256', this.frameKey(displayId)).update('wegweiser mqtt password v1').digest('base64url');
+    return deriveMqttPassword(this.frameKey(displayId));
   }
 
   controllerMqttPassword(): string {

@@ -180,10 +180,10 @@ describe('a display receiving real signs at MTU 128', () => {
 
   it('refuses garbage', async () => {
     const dev = device('ds-1', panel, secret);
-    for (const g of [Buffer.alloc(0), Buffer.from('hello'), Buffer.alloc(200, 0xff), writeChunk(1, 0, 1, Buffer.from('WGW1 but not really'))]) {
-      const r = await dev.receive(g);
-      expect(r?.type).toBe('nak');
-    }
+    // No transfer in progress: a message that is no chunk is dropped silently (docs/protocol.md, check 1) …
+    for (const g of [Buffer.alloc(0), Buffer.from('hello'), Buffer.alloc(200, 0xff)]) expect(await dev.receive(g)).toBeNull();
+    // … and a chunk that is one, but carries no whole header, is refused.
+    expect(await dev.receive(writeChunk(1, 0, 1, Buffer.from('WGW1 but not really')))).toMatchObject({ type: 'nak', nak: { reason: 'truncated', seq: 1 } });
     expect(dev.framebuffer).toBeNull();
     expect(CHUNK_OVERHEAD).toBe(14);
   });
