@@ -293,8 +293,7 @@ typedef struct wgw_device {
   /* the `time` of its latest check-in: the only one a control message may answer */
   int has_checkin;
   uint64_t checkin_time;
-  /* how the last transfer ended (0: none since boot, 1: acked or refused under ended_seq, 2: refused without a
-     number): its other chunks are dropped quietly */
+  /* the last transfer that ended (acked or refused) since boot: its other chunks are dropped quietly */
   int ended;
   uint32_t ended_seq;
   /** the most of the inflate arena zlib ever used */

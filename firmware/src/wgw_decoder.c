@@ -81,19 +81,15 @@ int wgw_busy(const wgw_device *d) {
   return d->t.active;
 }
 
-#define ENDED_NUMBERED 1
-#define ENDED_UNNUMBERED 2
-
 /* The transfer ends with an answer: its other chunks (the rest, stray copies) are dropped quietly. */
 static void ended(wgw_device *d, uint32_t seq) {
-  d->ended = ENDED_NUMBERED;
+  d->ended = 1;
   d->ended_seq = seq;
 }
 
 static void nak(wgw_device *d, wgw_result *r, wgw_nak_reason reason, int has_seq, uint32_t seq, const char *detail) {
   if (d->t.active) end_transfer(d);
   if (has_seq) ended(d, seq);
-  else d->ended = ENDED_UNNUMBERED;
   r->status = WGW_NAK;
   r->reason = reason;
   r->has_seq = has_seq;
@@ -496,8 +492,9 @@ void wgw_feed(wgw_device *d, const uint8_t *c, size_t len, uint64_t now_ms, wgw_
     else if (len != (size_t)WGW_CHUNK_OVERHEAD + wgw_be16(c + 8)) bad = "chunk length differs from its length field";
     else if ((uint32_t)crc32(0L, c, (uInt)(len - 4)) != wgw_be32(c + len - 4)) bad = "chunk CRC-32 mismatch";
     if (bad != NULL) {
+      /* nothing in progress: nothing to end and no number to trust; a damaged chunk 0 shows at the next chunk */
       if (t->active) nak(d, r, WGW_NAK_BAD_CRC, 1, t->seq, bad);
-      else nak(d, r, WGW_NAK_BAD_CRC, 0, 0, bad);
+      else r->status = WGW_QUIET;
       return;
     }
   }
@@ -507,9 +504,12 @@ void wgw_feed(wgw_device *d, const uint8_t *c, size_t len, uint64_t now_ms, wgw_
   n = wgw_be16(c + 8);
   data = c + 10;
 
-  /* Check 2, the order. */
+  /* Check 2, the order. Without a transfer in progress an out-of-order chunk is answered once, with its own
+     number — not at all if it belongs to the transfer that ended last (its remaining chunks, stray copies). */
   if (count == 0 || index >= count) {
-    nak(d, r, WGW_NAK_MISSING_CHUNK, 1, t->active ? t->seq : seq, "chunk index outside its count");
+    if (t->active) nak(d, r, WGW_NAK_MISSING_CHUNK, 1, t->seq, "chunk index outside its count");
+    else if (d->ended && seq == d->ended_seq) r->status = WGW_QUIET;
+    else nak(d, r, WGW_NAK_MISSING_CHUNK, 1, seq, "chunk index outside its count");
     return;
   }
   if (index == 0) {
@@ -520,9 +520,8 @@ void wgw_feed(wgw_device *d, const uint8_t *c, size_t len, uint64_t now_ms, wgw_
     t->seq = seq;
     t->count = count;
     t->next = 0;
-    d->ended = 0; /* a chunk of this transfer after it was abandoned is out of order, even under the same number */
   } else if (!t->active) {
-    if ((d->ended == ENDED_NUMBERED && seq == d->ended_seq) || d->ended == ENDED_UNNUMBERED) {
+    if (d->ended && seq == d->ended_seq) {
       r->status = WGW_QUIET; /* the rest of a transfer already answered, or a stray copy */
       return;
     }

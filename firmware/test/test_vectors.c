@@ -1,5 +1,5 @@
 /*
- * The shared protocol vectors (docs/vectors/*.json, docs/vectors/README.md) against the C library: every transfer
+ * The shared protocol vectors (the files in docs/vectors, docs/vectors/README.md) against the C library: every transfer
  * case (every ack and nak in order, and the state after — in RAM and, after a reboot, from flash), every device
  * message byte for byte with its tag, the refused payloads, the control messages and the MQTT passwords. A file in the
  * directory that this runner does not know fails: every vector file is checked.
@@ -15,10 +15,10 @@ static const jval *cur_case;
 static const char *cur_file;
 static char cur_name[200];
 
-static int hex_eq(const uint8_t *bytes, const char *hex) {
+static int hex_eq(const uint8_t *raw, const char *hex) {
   char buf[WGW_HASH_HEX + 1];
-  if (bytes == NULL || hex == NULL) return bytes == NULL && hex == NULL;
-  wgw_hex(bytes, WGW_HASH_BYTES, buf);
+  if (raw == NULL || hex == NULL) return raw == NULL && hex == NULL;
+  wgw_hex(raw, WGW_HASH_BYTES, buf);
   return strcmp(buf, hex) == 0;
 }
 
@@ -37,8 +37,8 @@ static wgw_nak_reason reason_by_name(const char *name) {
 }
 
 /* planes: an array of hex strings, concatenated */
-static bytes planes_of(const jval *frame) {
-  const jval *planes = json_get(frame, "planes");
+static bytes planes_of(const jval *fr) {
+  const jval *planes = json_get(fr, "planes");
   bytes all = {NULL, 0};
   size_t i;
   if (!planes || planes->type != J_ARR) return all;
@@ -124,6 +124,7 @@ static void transfer_case(void) {
     x.fl.held.activate_at = (uint32_t)num(held, "activateAt");
     x.fl.held.seq = (uint32_t)last_seq;
     x.fl.has_held = 1;
+    bytes_free(&b);
   }
   CHECK_EQ_INT(display_reboot(&x), WGW_OK);
   /* the state before is what the vector says (a frame whose hash did not match would not count as shown) */
@@ -205,8 +206,8 @@ static void device_message_case(void) {
   if (json_get(f, "width")) w = (uint16_t)num(f, "width");
   if (json_get(f, "height")) h = (uint16_t)num(f, "height");
   memset(&x, 0, sizeof x);
-  if (json_get(f, "maxChunk")) x.max_chunk = (uint16_t)num(f, "maxChunk");
   CHECK_EQ_INT(display_new(&x, json_str(dm_doc, "displayId"), secret, w, h, panel && strstr(panel, "bwr") ? 2 : 1, 2), WGW_OK);
+  if (json_get(f, "maxChunk")) x.dev.cfg.max_chunk = (uint16_t)num(f, "maxChunk");
   /* the display's state as the fields report it */
   v = json_get(f, "shownHash");
   if (v && v->type == J_STR) {
