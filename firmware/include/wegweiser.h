@@ -164,7 +164,8 @@ typedef struct wgw_held_info {
 /**
  * What a display keeps across a power loss, and its panel. Every hook returns 0 on success, anything else on failure;
  * a store hook returns only once the value is durable (flash written). `load_*` set *found to 0 when nothing is
- * stored (a new display). The library calls them in the order the protocol requires: the sequence number is stored
+ * stored (a new display), and then leave the buffer as it was. The library calls them in the order the protocol
+ * requires: the sequence number is stored
  * before a frame is shown or held and before the ack; a held frame is dropped before a newer frame is shown.
  */
 typedef struct wgw_hooks {
@@ -174,17 +175,24 @@ typedef struct wgw_hooks {
   /** the device-message counter's reservation: every counter up to it may have been used */
   int (*load_ctr)(void *user, uint32_t *reserved, int *found);
   int (*store_ctr)(void *user, uint32_t reserved);
-  /** the frame on the panel and its hash (e-paper keeps its image; the caller keeps a copy or reads it back) */
+  /**
+   * The frame on the panel and its hash (e-paper keeps its image; the caller keeps a copy in flash or reads the
+   * panel back). Called at boot, and again whenever a delta needs it and no frame buffer kept it.
+   */
   int (*load_shown)(void *user, uint8_t *frame, size_t bytes, uint8_t hash[WGW_HASH_BYTES], int *found);
   /** puts a verified frame on the panel and keeps it with its hash (full_refresh: clear ghosting) */
   int (*show)(void *user, const uint8_t *frame, size_t bytes, const uint8_t hash[WGW_HASH_BYTES], int full_refresh);
-  /** the frame held for its activate-at second */
+  /** the frame held for its activate-at second: at boot, and at that second if no frame buffer kept it */
   int (*load_held)(void *user, uint8_t *frame, size_t bytes, wgw_held_info *info, int *found);
   /** keeps a held frame; frame NULL: there is none any more */
   int (*store_held)(void *user, const uint8_t *frame, size_t bytes, const wgw_held_info *info);
 } wgw_hooks;
 
 #define WGW_MAX_SLOTS 3
+#define WGW_SLOT_EMPTY 0
+#define WGW_SLOT_SHOWN 1
+#define WGW_SLOT_HELD 2
+#define WGW_SLOT_WORK 3
 
 typedef struct wgw_config {
   /** the display id: [A-Za-z0-9][A-Za-z0-9._-]{0,31} */
@@ -195,9 +203,11 @@ typedef struct wgw_config {
   /** 1: black/white; 2: black/white/red */
   uint8_t planes;
   /**
-   * Frame buffers, each at least WGW_FRAME_BYTES(width, height, planes): the frame on screen, the one being decoded
-   * (a frame is shown only once it verified, and a delta starts from the frame on screen) and a held activate-at
-   * frame. With 2 slots a held frame is given up (and reported gone) when the next transfer starts decoding.
+   * Frame buffers in RAM, each at least WGW_FRAME_BYTES(width, height, planes); 1 to 3. One is the work frame a
+   * transfer is decoded into (a frame is shown only once it verified; a delta starts as a copy of the frame on screen).
+   * The others keep the frame on screen and the held frame at hand; without them the library reads those again
+   * through load_shown / load_held (from the panel or flash) when it needs them. 1 buffer is the least RAM; 3 never
+   * read anything back.
    */
   uint8_t *slots[WGW_MAX_SLOTS];
   unsigned slot_count;
@@ -282,11 +292,11 @@ typedef struct wgw_device {
   int has_seq;
   uint32_t last_seq;
   int has_shown;
-  unsigned shown_slot;
   uint8_t shown_hash[WGW_HASH_BYTES];
   int has_held;
-  unsigned held_slot;
   wgw_held_info held;
+  /** what each frame buffer holds now (WGW_SLOT_…): the frame buffers cache the persisted frames */
+  uint8_t slot_role[WGW_MAX_SLOTS];
   uint32_t ctr_next;
   uint32_t ctr_reserved;
   int ctr_exhausted;
@@ -320,7 +330,7 @@ int wgw_busy(const wgw_device *d);
 /** Power loss without the power loss: forgets the transfer in progress (RAM), keeps what is persisted. */
 void wgw_abort_transfer(wgw_device *d);
 
-/* What the display shows and holds (hashes NULL when nothing). */
+/* What the display shows and holds (hashes NULL when nothing; the frame NULL when no buffer holds it now). */
 const uint8_t *wgw_shown_frame(const wgw_device *d);
 const uint8_t *wgw_shown_hash(const wgw_device *d);
 const uint8_t *wgw_held_hash(const wgw_device *d);

@@ -66,11 +66,15 @@ static void arena_free(voidpf opaque, voidpf address) {
 
 static void end_transfer(wgw_device *d) {
   wgw_transfer *t = &d->t;
+  unsigned i;
   if (t->z_live) (void)inflateEnd(&t->z);
   if (t->header_ok) wgw_hmac_free(&t->mac);
   t->z_live = 0;
   t->header_ok = 0;
   t->active = 0;
+  /* a work frame that did not become the shown or held frame holds nothing worth keeping */
+  for (i = 0; i < d->cfg.slot_count; i++)
+    if (d->slot_role[i] == WGW_SLOT_WORK) d->slot_role[i] = WGW_SLOT_EMPTY;
 }
 
 void wgw_abort_transfer(wgw_device *d) {
@@ -135,14 +139,53 @@ static int header_names_us(const wgw_device *d, const uint8_t *field) {
   return memcmp(field, d->id, d->id_len) == 0 && all_zero(field + d->id_len, WGW_ID_MAX - d->id_len);
 }
 
-static unsigned pick_back_slot(const wgw_device *d) {
+/* The frame buffer holding a frame of that role, or slot_count if none does. */
+static unsigned slot_with(const wgw_device *d, uint8_t role) {
   unsigned i;
-  for (i = 0; i < d->cfg.slot_count; i++) {
-    if (d->has_shown && i == d->shown_slot) continue;
-    if (d->has_held && i == d->held_slot) continue;
-    return i;
+  for (i = 0; i < d->cfg.slot_count; i++)
+    if (d->slot_role[i] == role) return i;
+  return d->cfg.slot_count;
+}
+
+/* A frame buffer to fill, giving up first an empty one, then the held frame's copy, then the shown frame's (both stay
+   persisted: the hooks read them again), never `keep` (slot_count: none to keep). */
+static unsigned free_slot(const wgw_device *d, unsigned keep) {
+  static const uint8_t order[3] = {WGW_SLOT_EMPTY, WGW_SLOT_HELD, WGW_SLOT_SHOWN};
+  unsigned k, i;
+  for (k = 0; k < 3; k++)
+    for (i = 0; i < d->cfg.slot_count; i++)
+      if (i != keep && d->slot_role[i] == order[k]) return i;
+  return d->cfg.slot_count;
+}
+
+/* Makes `role` the only buffer of its kind: another copy of a frame that changed is stale. */
+static void set_role(wgw_device *d, unsigned slot, uint8_t role) {
+  unsigned i;
+  for (i = 0; i < d->cfg.slot_count; i++)
+    if (d->slot_role[i] == role) d->slot_role[i] = WGW_SLOT_EMPTY;
+  d->slot_role[slot] = role;
+}
+
+/* Reads a persisted frame into a buffer and checks it is the frame its hash names; 0 when it is. */
+static int reload(wgw_device *d, unsigned slot, uint8_t role) {
+  uint8_t hash[WGW_HASH_BYTES];
+  uint8_t want[WGW_HASH_BYTES];
+  wgw_held_info info;
+  int found = 0;
+  uint8_t *buf = d->cfg.slots[slot];
+  const wgw_hooks *k = &d->cfg.hooks;
+  d->slot_role[slot] = WGW_SLOT_EMPTY;
+  if (role == WGW_SLOT_SHOWN) {
+    if (k->load_shown(k->user, buf, d->frame_bytes, want, &found) != 0) return -1;
+  } else {
+    if (k->load_held(k->user, buf, d->frame_bytes, &info, &found) != 0) return -1;
+    memcpy(want, info.hash, WGW_HASH_BYTES);
   }
-  return d->cfg.slot_count; /* none free: only with 2 slots and a held frame */
+  if (!found) return -1;
+  wgw_frame_hash(d->cfg.width, d->cfg.height, d->cfg.planes, buf, d->frame_bytes, hash);
+  if (memcmp(hash, want, WGW_HASH_BYTES) != 0 || memcmp(hash, role == WGW_SLOT_SHOWN ? d->shown_hash : d->held.hash, WGW_HASH_BYTES) != 0) return -1;
+  d->slot_role[slot] = role;
+  return 0;
 }
 
 /*
@@ -237,17 +280,25 @@ static int start_payload(wgw_device *d, wgw_result *r) {
   t->deferred_detail = NULL;
   if (t->repeat) return 1;
 
-  t->back = pick_back_slot(d);
-  if (t->back >= d->cfg.slot_count) {
-    /* Two slots: the held frame gives way to the transfer (and is reported gone; the controller sends it again). */
-    if (d->cfg.hooks.store_held(d->cfg.hooks.user, NULL, 0, NULL) != 0) {
-      failed(d, r, WGW_ERR_STORAGE);
-      return 0;
+  /* The work frame. A delta starts as the frame on screen: copied from its buffer, decoded in place when that is
+     the only buffer, or read again through load_shown. */
+  {
+    unsigned shown = slot_with(d, WGW_SLOT_SHOWN);
+    if (delta && shown < d->cfg.slot_count) {
+      t->back = free_slot(d, shown);
+      if (t->back < d->cfg.slot_count) memcpy(d->cfg.slots[t->back], d->cfg.slots[shown], d->frame_bytes);
+      else t->back = shown;
+    } else {
+      t->back = free_slot(d, d->cfg.slot_count);
+      if (delta && reload(d, t->back, WGW_SLOT_SHOWN) != 0) {
+        /* what the panel shows cannot be read back as the frame its hash names: it is nothing to build on */
+        d->has_shown = 0;
+        nak(d, r, WGW_NAK_BASE_MISMATCH, 1, h->seq, "the frame on screen cannot be read back");
+        return 0;
+      }
     }
-    d->has_held = 0;
-    t->back = pick_back_slot(d);
+    d->slot_role[t->back] = WGW_SLOT_WORK;
   }
-  if (delta) memcpy(d->cfg.slots[t->back], d->cfg.slots[d->shown_slot], d->frame_bytes);
   t->out = 0;
   t->out_total = (uint32_t)h->planes * h->region_w * h->region_h;
   t->cur_plane = 0;
@@ -439,32 +490,37 @@ static void finish(wgw_device *d, uint64_t now_ms, wgw_result *r) {
     memcpy(info.hash, hash, WGW_HASH_BYTES);
     if (d->cfg.hooks.store_held(d->cfg.hooks.user, d->cfg.slots[back], d->frame_bytes, &info) != 0) {
       d->has_held = 0;
+      d->slot_role[back] = WGW_SLOT_EMPTY;
       failed(d, r, WGW_ERR_STORAGE);
       return;
     }
     d->has_held = 1;
-    d->held_slot = back;
     d->held = info;
+    set_role(d, back, WGW_SLOT_HELD);
     ack(d, r, h.seq, hash, h.activate_at);
     return;
   }
   /* Shown now: a held frame is dropped first, so it can never come back over this newer one after a power loss. */
   if (d->has_held) {
     if (d->cfg.hooks.store_held(d->cfg.hooks.user, NULL, 0, NULL) != 0) {
+      d->slot_role[back] = WGW_SLOT_EMPTY;
       failed(d, r, WGW_ERR_STORAGE);
       return;
     }
     d->has_held = 0;
+    if (slot_with(d, WGW_SLOT_HELD) < d->cfg.slot_count) d->slot_role[slot_with(d, WGW_SLOT_HELD)] = WGW_SLOT_EMPTY;
   }
   r->changed = !d->has_shown || memcmp(d->shown_hash, hash, WGW_HASH_BYTES) != 0;
   if (d->cfg.hooks.show(d->cfg.hooks.user, d->cfg.slots[back], d->frame_bytes, hash,
                         (h.flags & WGW_FLAG_FULL_REFRESH) != 0 || h.encoding == ENC_FULL) != 0) {
     /* The panel may show either frame now; the hash it reports after a reboot says which. */
+    d->slot_role[back] = WGW_SLOT_EMPTY;
+    if (slot_with(d, WGW_SLOT_SHOWN) < d->cfg.slot_count) d->slot_role[slot_with(d, WGW_SLOT_SHOWN)] = WGW_SLOT_EMPTY;
     failed(d, r, WGW_ERR_STORAGE);
     return;
   }
   d->has_shown = 1;
-  d->shown_slot = back;
+  set_role(d, back, WGW_SLOT_SHOWN);
   memcpy(d->shown_hash, hash, WGW_HASH_BYTES);
   ack(d, r, h.seq, hash, 0);
 }
@@ -554,19 +610,30 @@ void wgw_feed(wgw_device *d, const uint8_t *c, size_t len, uint64_t now_ms, wgw_
 }
 
 int wgw_poll(wgw_device *d, uint64_t now_ms) {
+  unsigned slot;
+  int changed;
   if (d->t.active && now_ms > d->t.last_ms && now_ms - d->t.last_ms > WGW_ABANDON_MS) end_transfer(d);
-  if (d->has_held && (uint64_t)d->held.activate_at * 1000u <= now_ms) {
-    int changed = !d->has_shown || memcmp(d->shown_hash, d->held.hash, WGW_HASH_BYTES) != 0;
-    /* Shown first, then forgotten: a power loss in between shows the same frame again, never an older one. */
-    if (d->cfg.hooks.show(d->cfg.hooks.user, d->cfg.slots[d->held_slot], d->frame_bytes, d->held.hash, 1) != 0) return WGW_ERR_STORAGE;
-    d->has_shown = 1;
-    d->shown_slot = d->held_slot;
-    memcpy(d->shown_hash, d->held.hash, WGW_HASH_BYTES);
-    d->has_held = 0;
-    if (d->cfg.hooks.store_held(d->cfg.hooks.user, NULL, 0, NULL) != 0) return WGW_ERR_STORAGE;
-    return changed;
+  if (!d->has_held || (uint64_t)d->held.activate_at * 1000u > now_ms) return 0;
+  slot = slot_with(d, WGW_SLOT_HELD);
+  if (slot >= d->cfg.slot_count) {
+    /* read it again into a buffer no transfer is using (with one buffer and a transfer in progress: after it) */
+    slot = free_slot(d, d->cfg.slot_count);
+    if (slot >= d->cfg.slot_count || d->slot_role[slot] == WGW_SLOT_WORK) return 0;
+    if (reload(d, slot, WGW_SLOT_HELD) != 0) {
+      /* damaged in flash: not a verified frame any more; dropped (the controller sees scheduledHash null) */
+      d->has_held = 0;
+      return d->cfg.hooks.store_held(d->cfg.hooks.user, NULL, 0, NULL) != 0 ? WGW_ERR_STORAGE : 0;
+    }
   }
-  return 0;
+  changed = !d->has_shown || memcmp(d->shown_hash, d->held.hash, WGW_HASH_BYTES) != 0;
+  /* Shown first, then forgotten: a power loss in between shows the same frame again, never an older one. */
+  if (d->cfg.hooks.show(d->cfg.hooks.user, d->cfg.slots[slot], d->frame_bytes, d->held.hash, 1) != 0) return WGW_ERR_STORAGE;
+  d->has_shown = 1;
+  memcpy(d->shown_hash, d->held.hash, WGW_HASH_BYTES);
+  set_role(d, slot, WGW_SLOT_SHOWN);
+  d->has_held = 0;
+  if (d->cfg.hooks.store_held(d->cfg.hooks.user, NULL, 0, NULL) != 0) return WGW_ERR_STORAGE;
+  return changed;
 }
 
 /* ---- set-up ----------------------------------------------------------------------------------------------- */
@@ -581,7 +648,7 @@ wgw_err wgw_init(wgw_device *d, const wgw_config *cfg) {
   k = &cfg->hooks;
   if (!k->load_seq || !k->store_seq || !k->load_ctr || !k->store_ctr || !k->load_shown || !k->show || !k->load_held || !k->store_held) return WGW_ERR_ARG;
   if (cfg->width == 0 || cfg->height == 0 || cfg->planes < 1 || cfg->planes > 2) return WGW_ERR_ARG;
-  if (cfg->slot_count < 2 || cfg->slot_count > WGW_MAX_SLOTS) return WGW_ERR_ARG;
+  if (cfg->slot_count < 1 || cfg->slot_count > WGW_MAX_SLOTS) return WGW_ERR_ARG;
   if (cfg->slot_bytes < WGW_FRAME_BYTES(cfg->width, cfg->height, cfg->planes)) return WGW_ERR_ARG;
   if (cfg->max_chunk < WGW_MIN_CHUNK) return WGW_ERR_ARG;
   for (i = 0; i < cfg->slot_count; i++)
@@ -625,27 +692,29 @@ wgw_err wgw_init(wgw_device *d, const wgw_config *cfg) {
   d->ctr_exhausted = found && v == UINT32_MAX;
   d->ctr_next = d->ctr_exhausted ? UINT32_MAX : d->ctr_reserved + 1u;
 
+  /* The held frame first (into the last buffer), then the frame on screen into the first: with one buffer, the
+     shown frame is the one kept at hand. A damaged copy is not a verified frame: reported as none. */
+  found = 0;
+  if (k->load_held(k->user, cfg->slots[cfg->slot_count - 1], d->frame_bytes, &d->held, &found) != 0) return WGW_ERR_STORAGE;
+  if (found) {
+    wgw_frame_hash(cfg->width, cfg->height, cfg->planes, cfg->slots[cfg->slot_count - 1], d->frame_bytes, hash);
+    d->has_held = memcmp(hash, d->held.hash, WGW_HASH_BYTES) == 0;
+    if (d->has_held) d->slot_role[cfg->slot_count - 1] = WGW_SLOT_HELD;
+  }
   found = 0;
   if (k->load_shown(k->user, cfg->slots[0], d->frame_bytes, d->shown_hash, &found) != 0) return WGW_ERR_STORAGE;
   if (found) {
-    /* A damaged copy is not the frame on screen: report nothing, and the controller sends a full frame. */
+    /* a damaged copy is not the frame on screen: report nothing, and the controller sends a full frame */
     wgw_frame_hash(cfg->width, cfg->height, cfg->planes, cfg->slots[0], d->frame_bytes, hash);
     d->has_shown = memcmp(hash, d->shown_hash, WGW_HASH_BYTES) == 0;
-    d->shown_slot = 0;
-  }
-
-  found = 0;
-  if (k->load_held(k->user, cfg->slots[1], d->frame_bytes, &d->held, &found) != 0) return WGW_ERR_STORAGE;
-  if (found) {
-    wgw_frame_hash(cfg->width, cfg->height, cfg->planes, cfg->slots[1], d->frame_bytes, hash);
-    d->has_held = memcmp(hash, d->held.hash, WGW_HASH_BYTES) == 0;
-    d->held_slot = 1;
+    d->slot_role[0] = d->has_shown ? WGW_SLOT_SHOWN : WGW_SLOT_EMPTY;
   }
   return WGW_OK;
 }
 
 const uint8_t *wgw_shown_frame(const wgw_device *d) {
-  return d->has_shown ? d->cfg.slots[d->shown_slot] : NULL;
+  unsigned slot = slot_with(d, WGW_SLOT_SHOWN);
+  return d->has_shown && slot < d->cfg.slot_count ? d->cfg.slots[slot] : NULL;
 }
 
 const uint8_t *wgw_shown_hash(const wgw_device *d) {

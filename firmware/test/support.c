@@ -116,6 +116,7 @@ static int h_store_ctr(void *u, uint32_t v) {
 static int h_load_shown(void *u, uint8_t *img, size_t n, uint8_t hash[WGW_HASH_BYTES], int *found) {
   flash *f = u;
   *found = f->has_shown;
+  f->shown_loads++;
   if (f->has_shown) {
     memcpy(img, f->shown, n);
     memcpy(hash, f->shown_hash, WGW_HASH_BYTES);
@@ -135,6 +136,7 @@ static int h_show(void *u, const uint8_t *img, size_t n, const uint8_t hash[WGW_
 static int h_load_held(void *u, uint8_t *img, size_t n, wgw_held_info *info, int *found) {
   flash *f = u;
   *found = f->has_held;
+  f->held_loads++;
   if (f->has_held) {
     memcpy(img, f->held_frame, n);
     *info = f->held;

@@ -84,6 +84,8 @@ typedef struct flash {
   int seq_stores;
   int ctr_stores;
   int held_stores;
+  int shown_loads;
+  int held_loads;
   /* fault injection: the n-th call of that hook from now fails (1 = the next); 0 = never */
   int fail_show_in;
   int fail_store_seq_in;

@@ -699,13 +699,13 @@ static void duplicated_chunks_are_dropped_quietly(void) {
 }
 
 /* Every single-bit flip anywhere in a transfer: never acknowledged or shown, and the next good transfer goes through. */
-static void every_bit_flip_is_refused(void) {
+static void every_bit_flip_is_refused_with(unsigned slots) {
   scene s;
   transfer t;
   size_t ci, byte;
   int bit;
   int refused = 0;
-  scene_open(&s, 3);
+  scene_open(&s, slots);
   t = encode(&s.next, &s.o);
   for (ci = 0; ci < t.count; ci++) {
     for (byte = 0; byte < t.chunks[ci].n; byte++) {
@@ -735,6 +735,14 @@ static void every_bit_flip_is_refused(void) {
   }
   transfer_free(&t);
   scene_close(&s);
+}
+
+static void every_bit_flip_is_refused(void) {
+  every_bit_flip_is_refused_with(3);
+}
+
+static void every_bit_flip_is_refused_one_buffer(void) {
+  every_bit_flip_is_refused_with(1);
 }
 
 static void truncated_transfer_then_the_next_one(void) {
@@ -848,11 +856,11 @@ static void lost_ack_after_a_delta_is_answered_again(void) {
  * with the old frame and the new number. The same transfer is refused (no replay), and the controller's next
  * transfer above it goes through (not stuck).
  */
-static void power_loss_between_persisting_seq_and_showing(void) {
+static void power_loss_between_persisting_seq_and_showing_with(unsigned slots) {
   scene s;
   transfer t, u;
   wgw_result r = {0};
-  scene_open(&s, 3);
+  scene_open(&s, slots);
   t = encode(&s.next, &s.o);
   s.x.fl.fail_show_in = 1;
   r = display_feed_all(&s.x, t.chunks, t.count, T0);
@@ -877,6 +885,14 @@ static void power_loss_between_persisting_seq_and_showing(void) {
   transfer_free(&t);
   transfer_free(&u);
   scene_close(&s);
+}
+
+static void power_loss_between_persisting_seq_and_showing(void) {
+  power_loss_between_persisting_seq_and_showing_with(3);
+}
+
+static void power_loss_between_persisting_seq_and_showing_one_buffer(void) {
+  power_loss_between_persisting_seq_and_showing_with(1);
 }
 
 static void failing_seq_store_shows_nothing(void) {
@@ -964,6 +980,113 @@ static void activate_at_two_slots(void) {
   activate_at_holds_then_shows(2);
 }
 
+static void activate_at_one_slot(void) {
+  activate_at_holds_then_shows(1);
+}
+
+/* One frame buffer: a delta is decoded in place over the frame on screen; after a refusal that buffer holds garbage,
+   and the next delta reads the frame on screen again through load_shown. */
+static void one_buffer_refused_delta_then_the_next(void) {
+  scene s;
+  transfer t;
+  wgw_result r;
+  int reloads_before;
+  scene_open(&s, 1);
+  s.o.secret = OTHER_SECRET; /* forged: refused after the payload was decoded in place */
+  t = encode(&s.next, &s.o);
+  r = display_feed_all(&s.x, t.chunks, t.count, T0);
+  CHECK(has_reason(&r, WGW_NAK_BAD_HMAC));
+  CHECK(wgw_shown_frame(&s.x.dev) == NULL); /* not at hand any more… */
+  CHECK(memcmp(wgw_shown_hash(&s.x.dev), s.shown.hash, 32) == 0); /* …but still what it shows */
+  unchanged(&s);
+  transfer_free(&t);
+  s.o.secret = SECRET;
+  reloads_before = s.x.fl.shown_loads;
+  t = encode(&s.next, &s.o);
+  r = display_feed_all(&s.x, t.chunks, t.count, T0);
+  CHECK_EQ_INT(r.status, WGW_ACK);
+  CHECK_EQ_INT(s.x.fl.shown_loads, reloads_before + 1);
+  CHECK(memcmp(s.x.fl.shown, s.next.bytes, s.next.n) == 0);
+  CHECK(wgw_shown_frame(&s.x.dev) != NULL && memcmp(wgw_shown_frame(&s.x.dev), s.next.bytes, s.next.n) == 0);
+  transfer_free(&t);
+  /* the flash copy of the frame on screen damaged meanwhile: not built on (base-mismatch, then a full frame) */
+  {
+    frame third = frame_new(96, 20, 1);
+    memcpy(third.bytes, s.next.bytes, s.next.n);
+    third.bytes[7] ^= 0xff;
+    frame_rehash(&third);
+    s.o.seq = 12;
+    s.o.base = &s.next;
+    s.o.secret = OTHER_SECRET;
+    t = encode(&third, &s.o);
+    display_feed_all(&s.x, t.chunks, t.count, T0); /* refused: the buffer holds garbage again */
+    transfer_free(&t);
+    s.x.fl.shown[5] ^= 1;
+    s.o.secret = SECRET;
+    t = encode(&third, &s.o);
+    r = display_feed_all(&s.x, t.chunks, t.count, T0);
+    CHECK(has_reason(&r, WGW_NAK_BASE_MISMATCH));
+    CHECK(wgw_shown_hash(&s.x.dev) == NULL);
+    transfer_free(&t);
+    s.o.encoding = 1;
+    t = encode(&third, &s.o);
+    r = display_feed_all(&s.x, t.chunks, t.count, T0);
+    CHECK_EQ_INT(r.status, WGW_ACK);
+    CHECK(memcmp(s.x.fl.shown, third.bytes, third.n) == 0);
+    transfer_free(&t);
+    frame_free(&third);
+  }
+  scene_close(&s);
+}
+
+/* One frame buffer: a held frame's second comes while a transfer is decoding into that buffer: it is shown once the
+   transfer ended, read again from flash. */
+static void one_buffer_activation_waits_for_the_transfer(void) {
+  scene s;
+  transfer t, u;
+  wgw_result r;
+  frame future = frame_random(96, 20, 1, 79);
+  uint32_t at = (uint32_t)(T0 / 1000u) + 60u;
+  scene_open(&s, 1);
+  s.o.encoding = 1;
+  s.o.activate_at = at;
+  t = encode(&future, &s.o);
+  r = display_feed_all(&s.x, t.chunks, t.count, T0);
+  CHECK_EQ_INT(r.activate_at, at);
+  /* the next transfer (a retransmission would not need the buffer: a new frame for later does) */
+  s.o.seq = 12;
+  u = encode(&future, &s.o);
+  display_feed_all(&s.x, u.chunks, u.count - 1, (uint64_t)at * 1000u - 10u);
+  CHECK(wgw_busy(&s.x.dev));
+  CHECK_EQ_INT(wgw_poll(&s.x.dev, (uint64_t)at * 1000u), 0);
+  CHECK_EQ_INT(s.x.fl.shows, 0);
+  wgw_feed(&s.x.dev, u.chunks[u.count - 1].p, u.chunks[u.count - 1].n, (uint64_t)at * 1000u + 5u, &r);
+  /* its activate-at has passed by now: shown at once */
+  CHECK_EQ_INT(r.status, WGW_ACK);
+  CHECK_EQ_INT(r.activate_at, 0);
+  CHECK(memcmp(s.x.fl.shown, future.bytes, future.n) == 0);
+  CHECK(!s.x.fl.has_held);
+  transfer_free(&t);
+  transfer_free(&u);
+  /* and once more, with a refused transfer in between: the held frame comes back from flash */
+  s.o.seq = 13;
+  s.o.activate_at = at + 60u;
+  t = encode(&s.shown, &s.o);
+  r = display_feed_all(&s.x, t.chunks, t.count, (uint64_t)at * 1000u + 10u);
+  CHECK_EQ_INT(r.activate_at, at + 60u);
+  s.o.seq = 14;
+  s.o.secret = OTHER_SECRET;
+  u = encode(&future, &s.o);
+  r = display_feed_all(&s.x, u.chunks, u.count, (uint64_t)at * 1000u + 20u);
+  CHECK(has_reason(&r, WGW_NAK_BAD_HMAC));
+  CHECK_EQ_INT(wgw_poll(&s.x.dev, (uint64_t)(at + 60u) * 1000u), 1);
+  CHECK(memcmp(s.x.fl.shown, s.shown.bytes, s.shown.n) == 0);
+  transfer_free(&t);
+  transfer_free(&u);
+  frame_free(&future);
+  scene_close(&s);
+}
+
 static void frame_shown_now_discards_the_held_one_in(unsigned slots) {
   scene s;
   transfer t, u;
@@ -999,6 +1122,10 @@ static void frame_shown_now_discards_the_held_one(void) {
 
 static void frame_shown_now_discards_the_held_one_two_slots(void) {
   frame_shown_now_discards_the_held_one_in(2);
+}
+
+static void frame_shown_now_discards_the_held_one_one_slot(void) {
+  frame_shown_now_discards_the_held_one_in(1);
 }
 
 /* ---- device messages --------------------------------------------------------------------------------------------- */
@@ -1187,17 +1314,23 @@ void unit_tests(void) {
   run_test("header seq differing from the chunks' is missing-chunk", header_seq_differs_from_chunk_seq);
   run_test("duplicated chunks are dropped quietly", duplicated_chunks_are_dropped_quietly);
   run_test("every single-bit flip in a transfer is refused", every_bit_flip_is_refused);
+  run_test("every single-bit flip in a transfer is refused (1 frame buffer)", every_bit_flip_is_refused_one_buffer);
   run_test("a truncated transfer, then the controller's retry", truncated_transfer_then_the_next_one);
   run_test("an abandoned transfer is discarded after 30 s without a nak", abandoned_transfer_is_discarded_without_a_nak);
   run_test("a new chunk 0 replaces the transfer in progress", new_chunk_zero_replaces_a_transfer_in_progress);
   run_test("a lost ack after a delta is answered again, nothing applied", lost_ack_after_a_delta_is_answered_again);
   run_test("power loss between persisting seq and showing: no replay, not stuck", power_loss_between_persisting_seq_and_showing);
+  run_test("power loss between persisting seq and showing (1 frame buffer)", power_loss_between_persisting_seq_and_showing_one_buffer);
   run_test("a failing seq store shows nothing", failing_seq_store_shows_nothing);
   run_test("a damaged copy of the shown frame is not reported as shown", damaged_shown_copy_is_not_reported);
   run_test("activate-at: held, acked again, kept over power loss, shown at its second (3 slots)", activate_at_three_slots);
-  run_test("activate-at with 2 slots", activate_at_two_slots);
+  run_test("activate-at with 2 frame buffers", activate_at_two_slots);
+  run_test("activate-at with 1 frame buffer (the held frame read again at its second)", activate_at_one_slot);
+  run_test("one frame buffer: a refused delta in place, then the next reads the shown frame again", one_buffer_refused_delta_then_the_next);
+  run_test("one frame buffer: a held frame's second during a transfer waits for it", one_buffer_activation_waits_for_the_transfer);
   run_test("a frame shown now discards the held one", frame_shown_now_discards_the_held_one);
-  run_test("a frame shown now discards the held one (2 slots)", frame_shown_now_discards_the_held_one_two_slots);
+  run_test("a frame shown now discards the held one (2 frame buffers)", frame_shown_now_discards_the_held_one_two_slots);
+  run_test("a frame shown now discards the held one (1 frame buffer)", frame_shown_now_discards_the_held_one_one_slot);
   run_test("device messages carry ctr and a tag over their topic leaf", device_messages_carry_ctr_and_tag);
   run_test("the message counter is reserved in blocks and never reused", counter_is_reserved_in_blocks_and_never_reused);
   run_test("a control message is accepted only as the answer to the latest check-in", control_message_answers_only_its_checkin);

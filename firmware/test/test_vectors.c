@@ -79,6 +79,8 @@ static void check_state(display *x, const jval *after, const char *where) {
   }
 }
 
+static unsigned cur_slots = 3;
+
 static void transfer_case(void) {
   const jval *c = cur_case;
   const jval *disp = json_get(c, "display");
@@ -103,7 +105,7 @@ static void transfer_case(void) {
   CHECK(wgw_unhex(json_str(c, "secret"), secret, WGW_SECRET_BYTES) == 0);
   memset(&x, 0, sizeof x);
   CHECK_EQ_INT(display_new(&x, json_str(disp, "id"), secret, (uint16_t)num(disp, "width"), (uint16_t)num(disp, "height"),
-                           (uint8_t)num(disp, "planes"), 3),
+                           (uint8_t)num(disp, "planes"), cur_slots),
                WGW_OK);
   x.max_chunk = (uint16_t)num(disp, "maxChunk");
   x.fl.has_seq = last_seq != 0;
@@ -369,7 +371,7 @@ static void run_cases(const char *file, const jval *cases, test_fn fn) {
   for (i = 0; i < cases->count; i++) {
     char label[160];
     const char *name = json_str(&cases->items[i], "name");
-    snprintf(label, sizeof label, "%s", name ? name : "");
+    snprintf(label, sizeof label, "%s%s", name ? name : "", fn == transfer_case && cur_slots == 1 ? " (one frame buffer)" : "");
     if (!name) snprintf(label, sizeof label, "case %zu", i);
     run_case(file, &cases->items[i], label, fn);
   }
@@ -399,6 +401,11 @@ static int check_file(const char *dir, const char *file) {
     return 0;
   }
   if (strcmp(file, "transfers.json") == 0 || strcmp(file, "naks.json") == 0) {
+    /* with three frame buffers (nothing read back) and with one (the least RAM: deltas decoded in place, the frame on
+       screen read again through the hooks after a refusal) */
+    cur_slots = 3;
+    run_cases(file, json_get(doc, "cases"), transfer_case);
+    cur_slots = 1;
     run_cases(file, json_get(doc, "cases"), transfer_case);
   } else if (strcmp(file, "device-messages.json") == 0) {
     dm_doc = doc;
