@@ -19,6 +19,7 @@ import { composeForDisplay, composeDoorSign, setSignPublicUrl, setSignTimezone }
 import { createLogger } from './log.js';
 import { renderSign, frameToPng, PANELS, panelById } from '../renderer/index.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
+import { simStateFile } from '../firmware-sim/state-file.js';
 import { userText } from '../web-admin/validation.js';
 
 const HELP = `wegweiser — door signs and wayfinding for e-paper displays
@@ -50,6 +51,8 @@ start options:
                         loopback, comma-separated or repeated (env WEGWEISER_TRUSTED_PROXY, default none)
   --public-rate-limit N requests per minute per client address to the visitors' API, 0 = off
                         (env WEGWEISER_PUBLIC_RATE_LIMIT, default 300)
+  --mtu N               largest frame chunk sent to a display, bytes, 32–65535 (env WEGWEISER_MTU, default 4096;
+                        a display asking for less in its hello gets less)
 
 render options:
   --data DIR            data directory (default ./data)
@@ -74,6 +77,8 @@ sim options:
   --displays N          simulate the first N displays of --data
   --data DIR            data directory with the displays and their secrets (default ./data)
   --png-dir DIR         write each display's screen as DIR/ID.png whenever it changes
+  --state-dir DIR       keep each display's state (last sequence number, frames, message counter) in DIR/ID.json
+                        across restarts, as a display's flash does (default: in memory only)
   --prefix P            MQTT topic prefix (default wegweiser)
   --drop P              probability a chunk or reply is lost (0–1; also --duplicate, --reorder, --corrupt,
                         --reboot: per chunk); --seed N makes a run repeatable
@@ -159,10 +164,12 @@ async function cmdStart(argv: string[]): Promise<void> {
       'public-url': { type: 'string' },
       'trusted-proxy': { type: 'string', multiple: true },
       'public-rate-limit': { type: 'string' },
+      mtu: { type: 'string' },
     },
     strict: true,
   });
   const port = int('--port', values.port);
+  const mtu = int('--mtu', values.mtu);
   const publicRateLimit = int('--public-rate-limit', values['public-rate-limit']);
   const mqttPort = int('--mqtt-port', values['mqtt-port']);
   const flags: ConfigInput = {
@@ -180,6 +187,7 @@ async function cmdStart(argv: string[]): Promise<void> {
       ...(values['log-format'] ? { format: values['log-format'] as never } : {}),
     },
     demo: { ...(values['no-sims'] ? { sims: false } : {}), ...(values['no-demo'] ? { seed: false } : {}) },
+    ...(mtu !== undefined ? { delivery: { mtu } } : {}),
   };
   let config;
   try {
@@ -247,6 +255,7 @@ async function cmdSim(argv: string[]): Promise<void> {
       displays: { type: 'string' },
       data: { type: 'string' },
       'png-dir': { type: 'string' },
+      'state-dir': { type: 'string' },
       prefix: { type: 'string' },
       drop: { type: 'string' },
       duplicate: { type: 'string' },
@@ -268,7 +277,7 @@ async function cmdSim(argv: string[]): Promise<void> {
   const seed = int('--seed', values.seed) ?? Date.now() % 1_000_000;
   const log = createLogger({ level: process.env.WEGWEISER_LOG_LEVEL ?? 'info', format: 'auto', name: 'wegweiser-sim' });
   const url = values['mqtt-url'] ?? process.env.WEGWEISER_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-  let displays: { id: string; panel: string; checkInSeconds?: number | null }[];
+  let displays: { id: string; panel: string; checkInSeconds?: number | null; protocol?: '1.0' | '1.1' }[];
   const dataDir = path.resolve(values.data ?? process.env.WEGWEISER_DATA ?? 'data');
   const secrets = await SecretStore.read(dataDir);
   if (values.ids) displays = values.ids.split(',').filter(Boolean).map((id) => ({ id, panel: 'epd-7in5-bw' }));
@@ -276,11 +285,12 @@ async function cmdSim(argv: string[]): Promise<void> {
     const n = int('--displays', values.displays) ?? 1;
     if (!existsSync(path.join(dataDir, DATA_FILE))) fail(`sim: no data file in ${dataDir}; name displays with --ids`);
     const data = await loadData(dataDir);
-    displays = data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel, checkInSeconds: d.checkInSeconds }));
+    displays = data.displays.slice(0, n).map((d) => ({ id: d.id, panel: d.panel, checkInSeconds: d.checkInSeconds, ...(d.protocol ? { protocol: d.protocol } : {}) }));
   }
   for (const d of displays) if (!secrets.has(d.id)) fail(`sim: no secret for display "${d.id}" in ${secrets.file}`);
   const pngDir = values['png-dir'];
   if (pngDir) await mkdir(pngDir, { recursive: true });
+  const stateDir = values['state-dir'] ? path.resolve(values['state-dir']) : null;
   const sims = displays.map(
     (d, i) =>
       new MqttSimDisplay({
@@ -293,6 +303,8 @@ async function cmdSim(argv: string[]): Promise<void> {
         checkInSeconds: d.checkInSeconds ?? null,
         url,
         prefix: values.prefix ?? 'wegweiser',
+        ...(stateDir ? { state: simStateFile(stateDir, d.id, (err) => log.warn({ display: d.id }, err.message)) } : {}),
+        ...(d.protocol === '1.0' ? { protocolMinor: 0 as const } : {}),
       }),
   );
   for (const sim of sims) {

@@ -180,6 +180,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
     ...(env.WEGWEISER_LOG_LEVEL ? { level: env.WEGWEISER_LOG_LEVEL as Config['log']['level'] } : {}),
     ...(env.WEGWEISER_LOG_FORMAT ? { format: env.WEGWEISER_LOG_FORMAT as Config['log']['format'] } : {}),
   });
+  const mtu = num('WEGWEISER_MTU', env.WEGWEISER_MTU);
+  if (mtu !== undefined) out.delivery = { mtu };
   const sims = bool('WEGWEISER_DEMO_SIMS', env.WEGWEISER_DEMO_SIMS);
   const seed = bool('WEGWEISER_DEMO_SEED', env.WEGWEISER_DEMO_SEED);
   set('demo', { ...(sims !== undefined ? { sims } : {}), ...(seed !== undefined ? { seed } : {}) });

@@ -28,6 +28,7 @@ import { Wayfinder } from './wayfinding/wayfinder.js';
 import { MoveApplier } from './store/move-applier.js';
 import { listenWeb } from '../web-admin/server.js';
 import { MqttSimDisplay } from '../firmware-sim/mqtt-display.js';
+import { SIM_STATE_DIR, simStateFile } from '../firmware-sim/state-file.js';
 import { panelById } from '../renderer/panels.js';
 import { configureFonts } from '../renderer/fonts/fonts.js';
 
@@ -103,7 +104,7 @@ export async function startController(configured: Config, opts: { clock?: Clock;
     await signs.start();
     stops.push(() => signs.stop());
 
-    const gateway = new MqttGateway(ctx, mqttUrl, delivery, { username: CONTROLLER_MQTT_USER, password: secrets.controllerMqttPassword() });
+    const gateway = new MqttGateway(ctx, mqttUrl, delivery, { username: CONTROLLER_MQTT_USER, password: secrets.controllerMqttPassword() }, secrets);
     await gateway.start();
     delivery.attach(gateway);
     delivery.startDailyRefresh();
@@ -154,6 +155,9 @@ export async function startController(configured: Config, opts: { clock?: Clock;
           prefix: config.mqtt.topicPrefix,
           checkInSeconds: d.checkInSeconds,
           clock,
+          // its "flash": a restarted controller does not bring it back with lastSeq null (a replay window)
+          state: simStateFile(path.join(config.dataDir, SIM_STATE_DIR), d.id, (err) => log.warn({ display: d.id, problem: err.problem }, `simulated display state damaged: ${err.message}`)),
+          ...(d.protocol === '1.0' ? { protocolMinor: 0 as const } : {}),
         });
         await sim.start();
         sims.push(sim);

@@ -99,6 +99,11 @@ export class TransferDecoder {
     this.ended = null;
   }
 
+  /** Abandons the transfer in progress (the radio goes off: a sleepy display falls asleep), without a nak. */
+  abandon(): void {
+    this.discard();
+  }
+
   private discard(): void {
     this.t?.inflater?.destroy();
     this.t = null;

@@ -80,8 +80,20 @@ export class FaultyLink {
     return [c];
   }
 
+  private repliesToDrop = 0;
+
+  /** The next `n` outgoing acks/naks are lost, whatever the probabilities say. */
+  dropNextReplies(n: number): void {
+    this.repliesToDrop += n;
+  }
+
   /** Whether an outgoing ack/nak gets through. */
   replyPasses(): boolean {
+    if (this.repliesToDrop > 0) {
+      this.repliesToDrop--;
+      this.counts.repliesDropped++;
+      return false;
+    }
     if (this.random() < this.faults.drop) {
       this.counts.repliesDropped++;
       return false;

@@ -10,10 +10,12 @@ import { rename, writeFile } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../controller/protocol/topics.js';
 import type { CheckIn } from '../controller/protocol/topics.js';
+import type { AuthenticatedLeaf } from '../controller/protocol/device-message.js';
 import { systemClock, type Clock } from '../controller/clock.js';
 import type { PanelProfile } from '../renderer/panels.js';
-import { SimDevice } from './device.js';
+import { SimDevice, type CheckInBody } from './device.js';
 import { FaultyLink, NO_FAULTS, seededRandom, type SimFaults } from './faults.js';
+import type { SimStateStore } from './state-file.js';
 
 export interface MqttSimOptions {
   id: string;
@@ -40,6 +42,12 @@ export interface MqttSimOptions {
   clockOffsetMs?: number;
   /** wait between reconnect attempts, ms (default 1000) */
   reconnectMs?: number;
+  /** its flash (lastSeq, frames, message counter): read at start, written as it changes; default: in memory */
+  state?: SimStateStore;
+  /** 0: behave as a v1.0 display (untagged messages); default 1 (v1.1) */
+  protocolMinor?: 0 | 1;
+  /** the largest chunk it accepts (default 4096) */
+  maxChunk?: number;
 }
 
 export interface MqttSimEvents {
@@ -50,7 +58,9 @@ export interface MqttSimEvents {
   connected: [];
   hello: [];
   refused: [reason: string];
-  checkin: [checkIn: CheckIn];
+  checkin: [checkIn: CheckInBody];
+  /** it lost power between persisting a sequence number and showing its frame (a simulated fault), and rebooted */
+  'power-loss': [];
   sleep: [];
 }
 
@@ -61,6 +71,7 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
   private readonly t: ReturnType<typeof topics>;
   private readonly clock: Clock;
   private awake = true;
+  private started = false;
   private wakeTimer: { cancel(): void } | null = null;
   private sleepTimer: { cancel(): void } | null = null;
   /** frame chunks that arrived while the radio was off */
@@ -71,6 +82,8 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
   /** MQTT connections made (1 + reconnects) and hellos published */
   connects = 0;
   hellos = 0;
+  /** what it publishes, in order: signing a message may wait for its counter reservation to reach flash */
+  private outbox: Promise<void> = Promise.resolve();
 
   constructor(readonly opts: MqttSimOptions) {
     super();
@@ -84,6 +97,9 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       driftPpm: opts.driftPpm,
       clockOffsetMs: opts.clockOffsetMs,
       onShow: (hash) => this.emit('displayed', hash),
+      ...(opts.state ? { state: opts.state } : {}),
+      ...(opts.protocolMinor !== undefined ? { protocolMinor: opts.protocolMinor } : {}),
+      ...(opts.maxChunk !== undefined ? { maxChunk: opts.maxChunk } : {}),
     });
     if (opts.checkInSeconds) this.device.checkInSeconds = opts.checkInSeconds;
     this.t = topics(opts.prefix ?? 'wegweiser');
@@ -105,6 +121,9 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
 
   async start(): Promise<void> {
     const id = this.opts.id;
+    // Power on: what it accepted and shows comes from its flash, so a restart never reopens a replay window.
+    if (!this.started) await this.device.restore();
+    this.started = true;
     const client = mqtt.connect(this.opts.url, {
       clientId: id, // the only client id its login may use
       reconnectPeriod: this.opts.reconnectMs ?? 1000,
@@ -120,23 +139,29 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     const handle = async (chunk: Buffer) => {
       const outcome = await this.device.receive(chunk);
       if (outcome?.type === 'ack') {
-        if (this.link.replyPasses()) client.publish(this.t.ack(id), JSON.stringify(outcome.ack), { qos: 1 });
+        // Signed whether or not the radio then loses it: a lost reply still used its counter.
+        this.send('ack', outcome.ack, this.link.replyPasses());
         if (outcome.changed) this.emit('displayed', outcome.ack.hash);
       } else if (outcome?.type === 'nak') {
-        if (this.link.replyPasses()) client.publish(this.t.nak(id), JSON.stringify(outcome.nak), { qos: 1 });
+        this.send('nak', outcome.nak, this.link.replyPasses());
         this.emit('refused', outcome.nak.reason);
+      } else if (outcome?.type === 'power-loss') {
+        // It rebooted with the new lastSeq in flash and the old frame on screen, and says so.
+        this.emit('power-loss');
+        this.sayHello();
+        return;
       }
       if (this.link.rebootNow()) {
         // A reboot mid-transfer: RAM is gone; the screen and flash keep the last verified frame. It says hello.
         this.device.powerLoss();
-        this.sayHello(client);
+        this.sayHello();
       }
     };
     client.on('message', (topic, payload, packet) => {
       if (topic === this.t.bridgeState) {
         // A live "online" (not the retained copy a fresh subscription gets) means the controller (re)connected and
         // asks what we show. Asleep, the radio is off: the next check-in tells it.
-        if (!packet.retain && payload.toString('utf8') === 'online' && this.awake) this.sayHello(client);
+        if (!packet.retain && payload.toString('utf8') === 'online' && this.awake) this.sayHello();
         return;
       }
       if (topic === this.t.control(id)) {
@@ -157,9 +182,9 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
       this.emit('connected');
       client.subscribe([this.t.frame(id), this.t.control(id), this.t.bridgeState], { qos: 1 }, (err) => {
         if (err) return;
-        this.sayHello(client);
+        this.sayHello();
         if (this.sleepy) this.wake('boot');
-        else client.publish(this.t.availability(id), 'online', { qos: 1, retain: true });
+        else this.publishAvailability('online');
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -176,10 +201,38 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     });
   }
 
-  private sayHello(client: MqttClient): void {
+  /**
+   * Publishes a device message — signed (v1.1), in call order with everything else it publishes. `passes` false: the
+   * radio loses it (a link fault) after it was signed.
+   */
+  private send(leaf: AuthenticatedLeaf, body: object, passes = true): void {
+    this.enqueue(async (client) => {
+      const payload = await this.device.message(leaf, body);
+      if (payload && passes) client.publish(this.t[leaf](this.id), payload, { qos: 1 });
+    });
+  }
+
+  private publishAvailability(state: 'online' | 'asleep'): void {
+    this.enqueue((client) => {
+      client.publish(this.t.availability(this.id), state, { qos: 1, retain: true });
+    });
+  }
+
+  private enqueue(job: (client: MqttClient) => Promise<void> | void): void {
+    const client = this.client;
+    if (!client) return;
+    this.outbox = this.outbox.then(() => job(client)).catch(() => undefined);
+  }
+
+  private sayHello(): void {
     this.hellos++;
-    client.publish(this.t.hello(this.id), JSON.stringify(this.device.hello()), { qos: 1 });
+    this.send('hello', this.device.hello());
     this.emit('hello');
+  }
+
+  /** Loses its next `n` replies (acks and naks) on the radio, as after an interference burst. */
+  dropNextReplies(n: number): void {
+    this.link.dropNextReplies(n);
   }
 
   /** Its MQTT connection is up now. */
@@ -195,8 +248,8 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     this.checkIns++;
     const listenMs = this.opts.listenMs ?? 2000;
     const c = this.device.checkIn(reason, listenMs, this.device.checkInSeconds ?? 60);
-    client.publish(this.t.availability(this.id), 'online', { qos: 1, retain: true });
-    client.publish(this.t.checkin(this.id), JSON.stringify(c), { qos: 1 });
+    this.publishAvailability('online');
+    this.send('checkin', c);
     this.emit('checkin', c);
     this.sleepTimer?.cancel();
     this.sleepTimer = this.clock.setTimeout(() => this.trySleep(listenMs * 10), listenMs);
@@ -213,8 +266,8 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     this.sleepTimer = null;
     if (!this.sleepy) return; // the controller made it an always-listening display meanwhile
     this.awake = false;
-    this.device.decoder.reset();
-    client.publish(this.t.availability(this.id), 'asleep', { qos: 1, retain: true });
+    this.device.decoder.abandon();
+    this.publishAvailability('asleep');
     this.emit('sleep');
     const seconds = this.device.checkInSeconds ?? 60;
     this.wakeTimer = this.clock.setTimeout(() => this.wake('timer'), seconds * 1000);
@@ -254,6 +307,7 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     this.sleepTimer?.cancel();
     const client = this.client;
     if (!client) return;
+    await this.outbox;
     this.client = null;
     if (client.connected) {
       await client.publishAsync(this.t.availability(this.opts.id), 'offline', { qos: 1, retain: true }).catch(() => undefined);

@@ -58,9 +58,18 @@ function loadFrame(s: StoredFrame, file: string): Frame {
 }
 
 export class SimStateFile implements SimStateStore {
-  constructor(readonly file: string) {}
+  /** `onDamaged`: told when the file cannot be used (it is set aside and the display starts factory-new) */
+  constructor(
+    readonly file: string,
+    private readonly onDamaged: (err: DataFileError) => void = (err) => {
+      throw err;
+    },
+  ) {}
 
-  /** The state in the file; null when there is none yet. A damaged file is set aside (never overwritten) and named. */
+  /**
+   * The state in the file; null when there is none yet. A damaged file is set aside (never overwritten) and
+   * reported; the display then starts factory-new (as a display whose flash failed).
+   */
   async load(): Promise<SimState | null> {
     const raw = await readFile(this.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return null;
@@ -81,7 +90,8 @@ export class SimStateFile implements SimStateStore {
       if (!(err instanceof DataFileError)) throw err;
       const aside = `${this.file}.damaged-${process.pid}-${Math.floor(performance.now())}`;
       await rename(this.file, aside);
-      throw new DataFileError(this.file, `${err.problem}; set aside as ${path.basename(aside)}`);
+      this.onDamaged(new DataFileError(this.file, `${err.problem}; set aside as ${path.basename(aside)}, starting factory-new`));
+      return null;
     }
   }
 
@@ -99,6 +109,9 @@ export class SimStateFile implements SimStateStore {
 }
 
 /** The state file of display `id` in a state directory. */
-export function simStateFile(dir: string, id: string): SimStateFile {
-  return new SimStateFile(path.join(dir, `${id}.json`));
+export function simStateFile(dir: string, id: string, onDamaged?: (err: DataFileError) => void): SimStateFile {
+  return new SimStateFile(path.join(dir, `${id}.json`), onDamaged);
 }
+
+/** Where in-process simulators keep their state: in the data directory. */
+export const SIM_STATE_DIR = 'sim-state';

@@ -10,7 +10,9 @@ import { SEQ_MAX, type Ack, type CheckIn, type Hello, type Nak, type Telemetry }
 import { encodeControl } from '../protocol/control.js';
 import { encodeTransfer, Encoding, needsBase } from '../protocol/frame-v1.js';
 import { nextLocalHour } from './local-time.js';
-import type { DisplayEventHandler, FrameTransport } from '../gateways/transport.js';
+import type { DisplayEventHandler, FrameTransport, MessageAuth } from '../gateways/transport.js';
+import type { AuthenticatedLeaf } from '../protocol/device-message.js';
+import { MessageCounter } from './message-counter.js';
 import type { SecretStore } from '../store/secrets.js';
 import type { FrameStore } from './frame-store.js';
 import type { DeliveryRecords } from './records.js';
@@ -83,6 +85,12 @@ interface State {
   nextAttemptAt: number | null;
   /** the last attempt's corrective retry (full frame after base-mismatch, renumbering) was already granted */
   corrected: boolean;
+  /** its authenticated messages' counter: the highest accepted (persisted) and the tags of the last few */
+  ctr: MessageCounter;
+  /** the protocol version its last hello declared (v1.0: no `minor`) */
+  protocol: '1.0' | '1.1' | null;
+  /** the largest chunk it accepts (from its hello); null: not said (v1.0) — the MTU setting alone applies */
+  maxChunk: number | null;
 }
 
 export class Delivery implements DisplayEventHandler {
@@ -135,6 +143,9 @@ export class Delivery implements DisplayEventHandler {
       s.firmware = r.firmware;
       s.batteryMv = r.batteryMv;
       s.partialsSinceFull = r.partialsSinceFull;
+      s.ctr = new MessageCounter(r.ctrHighest);
+      s.protocol = r.protocol;
+      s.maxChunk = r.maxChunk;
       loaded.push(s);
       if (r.confirmedHash && !(await this.frames.get(r.confirmedHash))) {
         this.ctx.log.debug({ display: d.id }, 'confirmed frame not in the frame store: the next transfer is a full frame');
@@ -197,6 +208,9 @@ export class Delivery implements DisplayEventHandler {
         recheckTimer: null,
         nextAttemptAt: null,
         corrected: false,
+        ctr: new MessageCounter(),
+        protocol: null,
+        maxChunk: null,
       };
       this.states.set(id, s);
     }
@@ -238,6 +252,8 @@ export class Delivery implements DisplayEventHandler {
       scheduledHash: s?.scheduled?.frame.hash ?? null,
       scheduledAt: iso(s?.scheduled?.activateAt ?? null),
       scheduledConfirmed: s?.scheduled !== null && s?.scheduled !== undefined && s.scheduledConfirmed === s.scheduled.frame.hash,
+      protocol: s?.protocol ?? null,
+      unauthenticatedReports: display.protocol === '1.0',
     };
   }
 
@@ -255,6 +271,12 @@ export class Delivery implements DisplayEventHandler {
   }
 
   private publish(s: State): void {
+    this.saveRecord(s);
+    this.ctx.bus.emit('display.status', this.status(s.id));
+  }
+
+  /** The display's durable record (written coalesced, within 100 ms). */
+  private saveRecord(s: State): void {
     this.records.set(s.id, {
       desiredHash: s.desired?.frame.hash ?? null,
       confirmedHash: s.confirmedHash,
@@ -264,8 +286,10 @@ export class Delivery implements DisplayEventHandler {
       firmware: s.firmware,
       batteryMv: s.batteryMv,
       partialsSinceFull: s.partialsSinceFull,
+      ctrHighest: s.ctr.highest,
+      protocol: s.protocol,
+      maxChunk: s.maxChunk,
     });
-    this.ctx.bus.emit('display.status', this.status(s.id));
   }
 
   /** What the record on disk says about numbering: a reservation (known), or where learning goes on from. */
@@ -449,14 +473,17 @@ export class Delivery implements DisplayEventHandler {
     const transport = this.transport;
     if (!transport) return;
     s.attempts++;
-    const base = s.confirmedHash ? this.frames.cached(s.confirmedHash) : null;
+    // A frame for later is always a full frame (docs/protocol.md): the display keeps it whole, whatever it shows
+    // meanwhile; a display refuses a delta with activate-at (bad-encoding).
+    const base = s.confirmedHash && !opts.activateAt ? this.frames.cached(s.confirmedHash) : null;
     const t = encodeTransfer({
       displayId: s.id,
       seq,
       frame,
       base,
       secret: this.secrets.frameKey(s.id),
-      mtu: this.ctx.config.delivery.mtu,
+      // the MTU setting, or less if the display accepts only smaller chunks
+      mtu: Math.min(this.ctx.config.delivery.mtu, s.maxChunk ?? Infinity),
       ...(opts.activateAt ? { activateAt: Math.ceil(opts.activateAt / 1000) } : {}),
       fullRefresh: opts.fullRefresh ?? false,
     });
@@ -592,6 +619,8 @@ export class Delivery implements DisplayEventHandler {
     s.firmware = hello.firmware;
     s.batteryMv = hello.batteryMv;
     s.availability = 'online';
+    s.protocol = (hello.minor ?? 0) >= 1 ? '1.1' : '1.0';
+    s.maxChunk = hello.maxChunk ?? null;
     if (panel && (panel.width !== hello.width || panel.height !== hello.height)) {
       s.lastError = `panel mismatch: display reports ${hello.width}×${hello.height}, configured ${display.panel}`;
       this.ctx.log.warn({ display: id, reported: hello.panel }, 'display panel does not match its configuration');
@@ -765,11 +794,47 @@ export class Delivery implements DisplayEventHandler {
     this.publish(s);
   }
 
-  onInvalid(id: string, leaf: string, reason: string): void {
+  onInvalid(id: string, leaf: string, reason: string, code: 'invalid-message' | 'forged-message' = 'invalid-message'): void {
     const s = this.state(id);
     if (!s) return;
-    this.setFault(s, 'invalid-message', `${leaf} refused: ${reason}`);
+    this.setFault(s, code, `${leaf} refused: ${reason}`);
     this.publish(s);
+  }
+
+  /**
+   * The last gate before a device message is used (docs/protocol.md, "Authentication of device messages"): a tagged
+   * message must carry a counter above the highest accepted (a replay is a fault; an exact duplicate of a recent one
+   * is dropped quietly); an untagged one is a v1.0 message, allowed only for a display whose record opts in with
+   * `"protocol": "1.0"` and that has not authenticated since its last reset (no downgrade).
+   */
+  admit(id: string, leaf: AuthenticatedLeaf, auth: MessageAuth): boolean {
+    const s = this.state(id);
+    if (!s) return false;
+    if (auth === null) {
+      const optedIn = this.ctx.store.display(id).protocol === '1.0';
+      if (optedIn && s.ctr.highest === null) return true;
+      this.setFault(
+        s,
+        'unauthenticated-message',
+        optedIn
+          ? `${leaf} without a tag refused: this display authenticated its messages before (no downgrade; reset delivery if its firmware really went back to v1.0)`
+          : `${leaf} without a tag refused: v1.0 displays (unauthenticated reports) are accepted only with "protocol": "1.0" in their record`,
+      );
+      this.publish(s);
+      return false;
+    }
+    const verdict = s.ctr.check(auth.ctr, auth.tag);
+    if (verdict === 'duplicate') {
+      this.ctx.log.debug({ display: id, leaf, ctr: auth.ctr }, 'a device message delivered twice: dropped');
+      return false;
+    }
+    if (verdict === 'replayed') {
+      this.setFault(s, 'replayed-message', `${leaf} with counter ${auth.ctr} refused: not above ${s.ctr.highest ?? 0}, the highest accepted (a replayed message; if the display's flash was wiped, reset delivery)`);
+      this.publish(s);
+      return false;
+    }
+    this.saveRecord(s);
+    return true;
   }
 
   /**
@@ -847,6 +912,8 @@ export class Delivery implements DisplayEventHandler {
     s.reserving = null;
     s.nextSeq = 1;
     s.awaitingReport = false;
+    // A display whose flash was wiped counts its messages from 1 again: after a reset, its counter is learned anew.
+    s.ctr = new MessageCounter();
     this.pendingReservations.delete(s);
     this.ctx.log.info({ display: id }, 'delivery reset: confirmed state and sequence belief forgotten; sending a full frame');
     this.pump(s);

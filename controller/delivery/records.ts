@@ -28,6 +28,12 @@ export const DeliveryRecord = z.strictObject({
   firmware: z.string().nullable(),
   batteryMv: z.number().int().nullable(),
   partialsSinceFull: z.number().int().nonnegative().default(0),
+  /** the highest device-message counter accepted from it (a lower or equal one is a replay); null: none since reset */
+  ctrHighest: z.number().int().min(1).max(0xffff_ffff).nullable().default(null),
+  /** the protocol version its last hello declared */
+  protocol: z.enum(['1.0', '1.1']).nullable().default(null),
+  /** the largest chunk it accepts (its hello's maxChunk) */
+  maxChunk: z.number().int().min(32).max(65_535).nullable().default(null),
 });
 export type DeliveryRecord = z.infer<typeof DeliveryRecord>;
 

@@ -11,9 +11,11 @@ export interface BrokerLinkStatus {
 export interface DisplayFault {
   /**
    * impossible-seq: a sequence number beyond what this controller ever sent (or stored beyond uint32);
-   * seq-exhausted: one that would use up the uint32 space; invalid-message: a message the protocol does not allow
+   * seq-exhausted: one that would use up the uint32 space; invalid-message: a message the protocol does not allow;
+   * forged-message: a device message whose tag does not verify; replayed-message: one whose counter is not above
+   * the highest accepted; unauthenticated-message: an untagged (v1.0) message from a display not opted in to v1.0
    */
-  code: 'impossible-seq' | 'seq-exhausted' | 'invalid-message';
+  code: 'impossible-seq' | 'seq-exhausted' | 'invalid-message' | 'forged-message' | 'replayed-message' | 'unauthenticated-message';
   message: string;
   at: string;
 }
@@ -63,4 +65,8 @@ export interface DisplayStatus {
   scheduledHash: string | null;
   scheduledAt: string | null;
   scheduledConfirmed: boolean;
+  /** the protocol version the display declared in its last hello ("1.0": unauthenticated messages), null: not yet */
+  protocol: '1.0' | '1.1' | null;
+  /** its record opts in to v1.0 ("protocol": "1.0"): its untagged reports are believed — "unauthenticated reports" */
+  unauthenticatedReports: boolean;
 }

@@ -7,6 +7,7 @@ import { Slot } from './hours.js';
 import { Id } from './ids.js';
 import { FloorPlan, Closure } from './building.js';
 import { WalkGraph, checkGraph } from '../wayfinding/graph.js';
+import { DisplayIdPattern } from '../protocol/topics.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -110,13 +111,19 @@ export const Move = z.strictObject({
 });
 
 export const Display = z.strictObject({
-  id: Id,
+  /** 32 characters at most: the id travels in every frame header and is the display's broker login */
+  id: z.string().regex(DisplayIdPattern, 'a display id: letters, digits, . _ - (max 32)'),
   panel: z.enum(PANEL_IDS),
   roomId: Id.nullable(),
   /** battery displays sleep and check in every so many seconds; null: always listening (mains powered) */
   checkInSeconds: z.number().int().min(10).max(86_400).nullable().default(null),
   /** where the display hangs (a walk-graph node): a display without a room there is a directory sign */
   nodeId: Id.nullable().default(null),
+  /**
+   * "1.0": an explicit opt-in for a v1.0 display, whose reports carry no tag ("unauthenticated reports"); absent or
+   * "1.1": every report must be authenticated (docs/protocol.md)
+   */
+  protocol: z.enum(['1.0', '1.1']).optional(),
 });
 
 export const Data = z

@@ -1,5 +1,9 @@
 // The boundary between delivery and a transport (MQTT now, serial later): frames go out, display events come in.
 import type { Ack, CheckIn, Hello, Nak, Telemetry } from '../protocol/topics.js';
+import type { AuthenticatedLeaf } from '../protocol/device-message.js';
+
+/** How a device message was authenticated: its verified tag and counter, or nothing (a v1.0 message). */
+export type MessageAuth = { tag: string; ctr: number } | null;
 
 export interface DisplayEventHandler {
   onHello(id: string, hello: Hello): void;
@@ -8,8 +12,17 @@ export interface DisplayEventHandler {
   onAck(id: string, ack: Ack): void;
   onNak(id: string, nak: Nak): void;
   onAvailability(id: string, availability: 'online' | 'asleep' | 'offline'): void;
-  /** a message on one display's topic the protocol does not allow (refused; `reason` names the field) */
-  onInvalid(id: string, leaf: string, reason: string): void;
+  /**
+   * A message on one display's topic the protocol does not allow (refused; `reason` names the field): invalid, or
+   * (`forged-message`) a device message whose tag does not verify under the display's frame key.
+   */
+  onInvalid(id: string, leaf: string, reason: string, code?: 'invalid-message' | 'forged-message'): void;
+  /**
+   * May this device message, its tag already verified (or absent), be used? Checks the counter (no replay) and, for
+   * an untagged message, that the display is a v1.0 display by explicit opt-in and was never seen authenticating.
+   * A refused message is recorded as the display's fault.
+   */
+  admit(id: string, leaf: AuthenticatedLeaf, auth: MessageAuth): boolean;
   /**
    * The transport's own link went up (subscribed, displays asked for their state) or down (nothing sent or heard
    * until it is back).

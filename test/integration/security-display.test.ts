@@ -83,8 +83,12 @@ function displaySecuritySuite(factory: TestBrokerFactory, foreignClientIds: 'ref
     await waitUntil(() => status('ds-a').fault?.code === 'invalid-message', 'the out-of-range hello to be refused');
     expect(status('ds-a').fault?.message).toMatch(/^hello refused: lastSeq: /);
 
-    await rogue.publishAsync(t().hello('ds-a'), JSON.stringify({ ...hello, lastSeq: UINT32_MAX }), { qos: 1 });
-    await rogue.publishAsync(t().nak('ds-a'), JSON.stringify({ seq: null, reason: 'stale-seq', detail: 'forged', lastSeq: UINT32_MAX - 1 }), { qos: 1 });
+    // Well-formed but impossible reports, authenticated as the display itself would (its key, its counter): what a
+    // display whose flash holds another installation's counter says. (Without the key a login's reports are refused
+    // before their numbers are even looked at: security-messages.test.ts.)
+    const signed = async (leaf: 'hello' | 'nak', body: object) => (await sim('ds-a').device.message(leaf, body)) as Buffer;
+    await rogue.publishAsync(t().hello('ds-a'), await signed('hello', { ...hello, lastSeq: UINT32_MAX }), { qos: 1 });
+    await rogue.publishAsync(t().nak('ds-a'), await signed('nak', { seq: null, reason: 'stale-seq', detail: 'forged', lastSeq: UINT32_MAX - 1 }), { qos: 1 });
     await rogue.endAsync();
     await waitUntil(() => status('ds-a').fault?.code === 'impossible-seq', 'the impossible reports to be refused');
     const shown = (await (await api(ctl, '/api/displays/ds-a')).json()) as DisplayStatus;

@@ -42,7 +42,14 @@ function row(s) {
     pin.title = label;
   }
   r.tr.replaceChildren(
-    el('td', {}, el('code', { text: s.id }), el('div', { class: 'muted', text: s.firmware ?? '' })),
+    el(
+      'td',
+      {},
+      el('code', { text: s.id }),
+      el('div', { class: 'muted', text: [s.firmware, s.protocol ? `v${s.protocol}` : null].filter(Boolean).join(' · ') }),
+      // A v1.0 display by explicit opt-in: what it reports is believed without authentication.
+      s.unauthenticatedReports ? el('div', { class: 'fault', 'data-unauthenticated': s.id, text: tr('unauthentifizierte Meldungen', 'unauthenticated reports') }) : null,
+    ),
     el('td', {}, s.roomId ? el('a', { href: `/room?id=${encodeURIComponent(s.roomId)}`, text: roomNumber.get(s.roomId) ?? s.roomId }) : '—'),
     el(
       'td',

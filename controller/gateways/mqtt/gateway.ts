@@ -10,7 +10,14 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { Ack, CheckIn, Hello, Nak, Telemetry, parseDisplayTopic, topics, type Topics } from '../../protocol/topics.js';
-import { LinkDownError, type DisplayEventHandler, type FrameTransport } from '../transport.js';
+import { checkDeviceMessageTag, isAuthenticatedLeaf, type AuthenticatedLeaf } from '../../protocol/device-message.js';
+import { LinkDownError, type DisplayEventHandler, type FrameTransport, type MessageAuth } from '../transport.js';
+
+/** The displays' frame keys, which authenticate their messages (the SecretStore). */
+export interface DisplayKeys {
+  has(id: string): boolean;
+  frameKey(id: string): Buffer;
+}
 
 const MAX_JSON_BYTES = 4096;
 
@@ -26,6 +33,7 @@ export class MqttGateway implements FrameTransport {
     private readonly url: string,
     private readonly handler: DisplayEventHandler,
     private readonly credentials: { username: string; password: string },
+    private readonly keys: DisplayKeys,
   ) {
     this.t = topics(ctx.config.mqtt.topicPrefix);
   }
@@ -93,14 +101,22 @@ export class MqttGateway implements FrameTransport {
     this.handler.onLink(up);
   }
 
-  private parse<T>(schema: z.ZodType<T>, id: string, leaf: string, payload: Buffer): T | null {
-    const refuse = (why: string, extra: Record<string, unknown> = {}) => {
+  /**
+   * A device message, in the order docs/protocol.md prescribes: bounded size; the tag over the exact bytes, before
+   * anything is parsed (a wrong one: `forged-message`); the JSON and its schema; then the counter and the v1.0 rule
+   * (delivery's `admit`). Null when refused — the reason is logged and shown as the display's fault.
+   */
+  private parse<T extends { ctr?: number; tag?: string }>(schema: z.ZodType<T>, id: string, leaf: AuthenticatedLeaf, payload: Buffer): T | null {
+    const refuse = (why: string, extra: Record<string, unknown> = {}, code: 'invalid-message' | 'forged-message' = 'invalid-message') => {
       const reason = why.length > 200 ? `${why.slice(0, 199)}…` : why; // zod may quote the sender's keys: bounded
-      this.ctx.log.warn({ display: id, leaf, reason, ...extra }, 'refused message');
-      this.handler.onInvalid(id, leaf, reason);
+      this.ctx.log.warn({ display: id, leaf, reason, fault: code, ...extra }, 'refused message');
+      this.handler.onInvalid(id, leaf, reason, code);
       return null;
     };
     if (payload.length > MAX_JSON_BYTES) return refuse(`larger than ${MAX_JSON_BYTES} bytes`, { bytes: payload.length });
+    // An unknown display has no key: its messages are refused by delivery as from an unknown id.
+    const check = this.keys.has(id) ? checkDeviceMessageTag(leaf, payload, this.keys.frameKey(id)) : { kind: 'untagged' as const };
+    if (check.kind === 'bad-tag') return refuse('its tag does not verify under the display\'s key (forged, or altered on the way)', {}, 'forged-message');
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
@@ -109,13 +125,19 @@ export class MqttGateway implements FrameTransport {
     }
     const r = schema.safeParse(json);
     if (!r.success) return refuse(r.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '));
-    return r.data;
+    let auth: MessageAuth = null;
+    if (check.kind === 'tagged') {
+      if (r.data.ctr === undefined) return refuse('ctr: required in a tagged message');
+      auth = { tag: check.tag, ctr: r.data.ctr };
+    }
+    return this.handler.admit(id, leaf, auth) ? r.data : null;
   }
 
   private onMessage(topic: string, payload: Buffer): void {
     const parsed = parseDisplayTopic(this.ctx.config.mqtt.topicPrefix, topic);
     if (!parsed) return;
     const { id, leaf } = parsed;
+    if (!isAuthenticatedLeaf(leaf) && leaf !== 'availability') return;
     switch (leaf) {
       case 'hello': {
         const hello = this.parse(Hello, id, leaf, payload);
