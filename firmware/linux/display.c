@@ -50,6 +50,7 @@ typedef struct options {
   unsigned reconnect_ms;
   double drop, corrupt, duplicate, reorder, reboot;
   unsigned long seed;
+  int log_chunks;
 } options;
 
 static void usage(FILE *f) {
@@ -64,13 +65,15 @@ static void usage(FILE *f) {
           "  --state-dir DIR       where it persists its state (default ./display-state/ID)\n"
           "  --png FILE, --pbm FILE  the panel as an image, rewritten when it changes\n"
           "  --max-chunk N         largest chunk it accepts, header included (default 4096)\n"
-          "  --slots 2|3           frame buffers (default 3: a held frame survives a failed transfer)\n"
+          "  --slots 1|2|3         frame buffers in RAM (default 3; with fewer the shown and held frames are read back\n"
+          "                        from the state directory when needed)\n"
           "  --check-in S          sleep S seconds between check-ins (battery display); default: always listening\n"
           "  --listen-ms N         how long it listens after a check-in (default 2000)\n"
           "  --telemetry S         always listening: telemetry every S seconds (default 0: never)\n"
           "  --battery-mv N        reported battery voltage (default 2950)\n"
           "  --clock-offset-ms N   its clock's error at start (control messages correct it)\n"
-          "  --drop P --corrupt P --duplicate P --reorder P --reboot P --seed N   link and device faults\n");
+          "  --drop P --corrupt P --duplicate P --reorder P --reboot P --seed N   link and device faults\n"
+          "  --log-chunks          log every frame chunk its radio receives (hex), before the link's faults\n");
 }
 
 static int parse_prob(const char *s, double *out) {
@@ -132,6 +135,10 @@ static int parse_args(int argc, char **argv, options *o) {
       usage(stdout);
       exit(0);
     }
+    if (strcmp(a, "--log-chunks") == 0) {
+      o->log_chunks = 1;
+      continue;
+    }
     if (v == NULL) {
       fprintf(stderr, "%s needs a value\n", a);
       return -1;
@@ -148,7 +155,7 @@ static int parse_args(int argc, char **argv, options *o) {
     else if (strcmp(a, "--png") == 0) o->png = v;
     else if (strcmp(a, "--pbm") == 0) o->pbm = v;
     else if (strcmp(a, "--max-chunk") == 0 && !parse_ulong(v, 65535, &n) && n >= WGW_MIN_CHUNK) o->max_chunk = (unsigned)n;
-    else if (strcmp(a, "--slots") == 0 && !parse_ulong(v, 3, &n) && n >= 2) o->slots = (unsigned)n;
+    else if (strcmp(a, "--slots") == 0 && !parse_ulong(v, 3, &n) && n >= 1) o->slots = (unsigned)n;
     else if (strcmp(a, "--check-in") == 0 && !parse_ulong(v, 86400, &n)) o->check_in = (long)n;
     else if (strcmp(a, "--listen-ms") == 0 && !parse_ulong(v, 120000, &n) && n >= 100) o->listen_ms = (unsigned)n;
     else if (strcmp(a, "--telemetry") == 0 && !parse_ulong(v, 86400, &n)) o->telemetry_s = (unsigned)n;
@@ -392,6 +399,16 @@ static void take_chunk(app *a, const uint8_t *c, size_t n) {
 /* The radio link's faults, as firmware-sim/faults.ts applies them, then the chunks in the order they arrive. */
 static void on_frame(app *a, const uint8_t *payload, size_t n) {
   uint8_t *c;
+  if (a->o.log_chunks) {
+    char *hex = malloc(2 * n + 1);
+    size_t i;
+    if (hex != NULL) {
+      for (i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", payload[i]);
+      hex[2 * n] = '\0';
+      event("chunk hex=%s", hex);
+      free(hex);
+    }
+  }
   if (n > a->o.max_chunk) {
     /* a receive buffer this size cannot hold it: dropped as a real radio would */
     event("oversize-chunk bytes=%zu max=%u", n, a->o.max_chunk);
