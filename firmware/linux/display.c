@@ -7,7 +7,8 @@
  * (check-in, listens, sleeps again) and takes its clock and interval from the controller's control messages.
  *
  * Fault knobs as the TypeScript simulator has them (--drop, --corrupt, --duplicate, --reorder, --reboot, --seed):
- * a reboot is a power loss — the library starts again from the files, RAM is gone.
+ * a reboot is a power loss — the library starts again from the files, RAM is gone. SIGUSR1 quiets the link (no
+ * faults), SIGUSR2 brings them back; SIGTERM says "offline" and exits.
  *
  * Everything it does is logged on stdout, one event per line: `event=<name> key=value …` (tests read these).
  */
@@ -227,17 +228,33 @@ typedef struct app {
   uint64_t wake_at;
   uint64_t next_telemetry;
   uint64_t reconnect_at;
-  /* faults */
+  /* faults: as configured, or none while the link is quiet (SIGUSR1; SIGUSR2 brings them back) */
+  struct {
+    double drop, corrupt, duplicate, reorder, reboot;
+  } faults;
+  int quiet;
   uint32_t rng;
   uint8_t *held_chunk;
   size_t held_len;
 } app;
 
 static volatile sig_atomic_t stopping = 0;
+static volatile sig_atomic_t quiet_wanted = 0;
 
 static void on_signal(int sig) {
-  (void)sig;
-  stopping = 1;
+  if (sig == SIGUSR1) quiet_wanted = 1;
+  else if (sig == SIGUSR2) quiet_wanted = 0;
+  else stopping = 1;
+}
+
+/* the link's faults as configured, or none */
+static void set_faults(app *a, int quiet) {
+  a->quiet = quiet;
+  a->faults.drop = quiet ? 0 : a->o.drop;
+  a->faults.corrupt = quiet ? 0 : a->o.corrupt;
+  a->faults.duplicate = quiet ? 0 : a->o.duplicate;
+  a->faults.reorder = quiet ? 0 : a->o.reorder;
+  a->faults.reboot = quiet ? 0 : a->o.reboot;
 }
 
 static uint64_t real_ms(void) {
@@ -308,7 +325,7 @@ static void send_telemetry(app *a) {
   t.temperature_dc = 215;
   if (wgw_msg_telemetry(&a->dev, &t, buf, sizeof buf, &n) == WGW_OK) {
     publish(a, a->t_telemetry, buf, n, 0);
-    event("telemetry ctr-sent=1");
+    event("telemetry %s", buf);
   }
 }
 
@@ -374,7 +391,7 @@ static void answer(app *a, const wgw_result *r) {
     event("message-failed kind=%s", r->status == WGW_ACK ? "ack" : "nak");
     return;
   }
-  passes = !(random01(a) < a->o.drop);
+  passes = !(random01(a) < a->faults.drop);
   if (passes) publish(a, r->status == WGW_ACK ? a->t_ack : a->t_nak, buf, n, 0);
   else event("fault kind=reply-dropped");
   if (r->status == WGW_ACK) {
@@ -390,7 +407,7 @@ static void take_chunk(app *a, const uint8_t *c, size_t n) {
   wgw_result r;
   wgw_feed(&a->dev, c, n, device_ms(a), &r);
   answer(a, &r);
-  if (random01(a) < a->o.reboot) {
+  if (random01(a) < a->faults.reboot) {
     event("fault kind=reboot");
     if (power_cycle(a) == 0) say_hello(a);
   }
@@ -414,14 +431,14 @@ static void on_frame(app *a, const uint8_t *payload, size_t n) {
     event("oversize-chunk bytes=%zu max=%u", n, a->o.max_chunk);
     return;
   }
-  if (random01(a) < a->o.drop) {
+  if (random01(a) < a->faults.drop) {
     event("fault kind=drop");
     return;
   }
   c = malloc(n ? n : 1);
   if (c == NULL) return;
   memcpy(c, payload, n);
-  if (random01(a) < a->o.corrupt && n > 0) {
+  if (random01(a) < a->faults.corrupt && n > 0) {
     size_t i = (size_t)(random01(a) * (double)n);
     c[i] ^= (uint8_t)(1 + (int)(random01(a) * 255));
     event("fault kind=corrupt byte=%zu", i);
@@ -436,13 +453,13 @@ static void on_frame(app *a, const uint8_t *payload, size_t n) {
     free(c);
     return;
   }
-  if (random01(a) < a->o.reorder) {
+  if (random01(a) < a->faults.reorder) {
     event("fault kind=reorder");
     a->held_chunk = c;
     a->held_len = n;
     return;
   }
-  if (random01(a) < a->o.duplicate) {
+  if (random01(a) < a->faults.duplicate) {
     event("fault kind=duplicate");
     take_chunk(a, c, n);
   }
@@ -621,8 +638,11 @@ int main(int argc, char **argv) {
   event("start id=%s panel=%s lastSeq=%s%lu shown=%s", a->o.id, a->panel_id, wgw_last_seq(&a->dev, &seq) ? "" : "null",
         (unsigned long)seq, hex_or_none(wgw_shown_hash(&a->dev), hex));
 
+  set_faults(a, 0);
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
+  signal(SIGUSR1, on_signal);
+  signal(SIGUSR2, on_signal);
   mosquitto_lib_init();
   a->mosq = mosquitto_new(a->o.id, true, a); /* its client id is its user name: the only one its login may use */
   if (a->mosq == NULL) {
@@ -642,6 +662,10 @@ int main(int argc, char **argv) {
   while (!stopping) {
     uint64_t now = real_ms();
     int changed;
+    if (quiet_wanted != a->quiet) {
+      set_faults(a, quiet_wanted);
+      event("link faults=%s", a->quiet ? "off" : "on");
+    }
     if (!a->connected && now >= a->reconnect_at) {
       int rc = a->reconnect_at == 0 ? mosquitto_connect(a->mosq, a->o.host, a->o.port, 30) : mosquitto_reconnect(a->mosq);
       if (rc != MOSQ_ERR_SUCCESS) {

@@ -100,7 +100,7 @@ export class CDisplayProcess {
   private readonly child: ChildProcess;
 
   constructor(binary: string, readonly args: string[], readonly label: string) {
-    this.child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
+    this.child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0:verify_asan_link_order=0' } });
     let buf = '';
     this.child.stdout?.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -131,6 +131,11 @@ export class CDisplayProcess {
 
   get running(): boolean {
     return this.exited === null;
+  }
+
+  /** its process id (signals: SIGUSR1 quiets the link's faults, SIGUSR2 brings them back) */
+  get pid(): number {
+    return this.child.pid ?? -1;
   }
 
   /** What the process wrote on stderr (sanitizer reports, start-up errors), for failure messages. */
