@@ -2,8 +2,9 @@
  * Measures the stack each entry point of the device library really uses — zlib's inflate and mbedTLS's SHA-256
  * included, which -fstack-usage cannot see (Debian builds them) — by running it on a painted stack of its own
  * (ucontext) and finding the deepest byte it changed. For each panel class (800×480 black/white and black/white/red)
- * it decodes a full frame, an XOR delta, a region delta, a frame for later and a retransmission at MTU 4096, runs the
- * timer that shows the held frame, builds every device message and verifies a control message.
+ * and for 3 frame buffers and 1, it decodes a full frame, an XOR delta, a region delta, a frame for later and a
+ * retransmission at MTU 4096, runs the timer that shows the held frame, builds every device message and verifies a
+ * control message.
  *
  * Output, one line per entry point and class: `stack <entry> <class> <bytes>` (tools/footprint.ts reads it).
  */
@@ -110,7 +111,7 @@ static void report(const char *entry, const char *cls, size_t used, size_t *wors
   if (used > *worst) *worst = used;
 }
 
-static int probe_class(const char *cls, uint8_t planes) {
+static int probe_class(const char *cls, uint8_t planes, unsigned slots) {
   frame a = frame_random(800, 480, planes, 1);
   frame b = frame_new(800, 480, planes);
   frame c = frame_new(800, 480, planes);
@@ -118,7 +119,7 @@ static int probe_class(const char *cls, uint8_t planes) {
   encode_opts o;
   size_t i, worst_feed = 0, s;
   int ok = 1;
-  if (display_new(&x, "ds-probe", SECRET, 800, 480, planes, 3) != WGW_OK) return 0;
+  if (display_new(&x, "ds-probe", SECRET, 800, 480, planes, slots) != WGW_OK) return 0;
   s = measure(run_init);
   report("wgw_init", cls, s, &s);
 
@@ -175,6 +176,18 @@ static int probe_class(const char *cls, uint8_t planes) {
   ok &= res.status == WGW_ACK && res.activate_at != 0;
   if (s > worst_feed) worst_feed = s;
   transfer_free(&cur);
+  /* a refused transfer takes a buffer: with one, the held frame is read back at its second */
+  {
+    static const uint8_t other[32] = {9};
+    o.seq = 5;
+    o.secret = other;
+    cur = encode(&a, &o);
+    s = measure(run_feed);
+    ok &= res.status == WGW_NAK;
+    if (s > worst_feed) worst_feed = s;
+    transfer_free(&cur);
+    o.secret = SECRET;
+  }
   report("wgw_feed", cls, worst_feed, &worst_feed);
   s = measure(run_poll);
   ok &= wgw_held_hash(&x.dev) == NULL;
@@ -213,7 +226,8 @@ static int probe_class(const char *cls, uint8_t planes) {
 }
 
 int main(void) {
-  int ok = probe_class("bw", 1) & probe_class("bwr", 2);
+  /* with three frame buffers, and with one (deltas in place; the shown and held frames read back through the hooks) */
+  int ok = probe_class("bw", 1, 3) & probe_class("bw", 1, 1) & probe_class("bwr", 2, 3) & probe_class("bwr", 2, 1);
   printf("sizeof wgw_device %zu\n", sizeof(wgw_device));
   printf("sizeof inflate_arena %u\n", (unsigned)WGW_INFLATE_ARENA_BYTES);
   printf("sizeof hmac %zu\n", sizeof(wgw_hmac));
