@@ -59,6 +59,8 @@ export interface MqttSimEvents {
   hello: [];
   refused: [reason: string];
   checkin: [checkIn: CheckInBody];
+  /** a device message it published (signed), as it went on the wire */
+  sent: [leaf: AuthenticatedLeaf, payload: Buffer];
   /** it lost power between persisting a sequence number and showing its frame (a simulated fault), and rebooted */
   'power-loss': [];
   sleep: [];
@@ -208,7 +210,9 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
   private send(leaf: AuthenticatedLeaf, body: object, passes = true): void {
     this.enqueue(async (client) => {
       const payload = await this.device.message(leaf, body);
-      if (payload && passes) client.publish(this.t[leaf](this.id), payload, { qos: 1 });
+      if (!payload || !passes) return;
+      client.publish(this.t[leaf](this.id), payload, { qos: 1 });
+      this.emit('sent', leaf, payload);
     });
   }
 
@@ -228,6 +232,11 @@ export class MqttSimDisplay extends EventEmitter<MqttSimEvents> {
     this.hellos++;
     this.send('hello', this.device.hello());
     this.emit('hello');
+  }
+
+  /** Reports battery, RSSI and temperature (an always-listening display does so now and then). */
+  reportTelemetry(): void {
+    this.send('telemetry', { batteryMv: this.device.batteryMv, rssi: -61, temperatureC: 21.5 });
   }
 
   /** Loses its next `n` replies (acks and naks) on the radio, as after an interference burst. */

@@ -1,7 +1,9 @@
 // Protocol v1 transfer: a frame message cut into self-describing chunks for links with small packets.
-// Built for microcontrollers: every byte can be verified and applied as it arrives, with a few KB of RAM (deflate
-// window 4 KB, one chunk, one row), and the image is shown only after the whole transfer verified.
-// The wire contract, with golden vectors, is docs/protocol.md; test/unit/frame-v1.test.ts checks this code against it.
+// Built for microcontrollers: every byte can be verified and applied as it arrives, with a few KB of RAM besides the
+// frame buffer (deflate window 4 KB, one chunk, one output block), and the image is shown only after the whole
+// transfer verified.
+// The wire contract is docs/protocol.md (v1.1); test/unit/frame-v1.test.ts and test/unit/vectors.test.ts (docs/vectors/)
+// check this code against it.
 import { createHmac } from 'node:crypto';
 import { crc32, deflateRawSync, constants as zc } from 'node:zlib';
 import { rowBytes, type Frame } from '../../renderer/frame.js';

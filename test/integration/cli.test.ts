@@ -96,17 +96,33 @@ describe('wegweiser sim', () => {
     await writeData(t.dir, smallBuilding());
     const ctl = await startTestController(t.dir);
     const pngDir = path.join(t.dir, 'screens');
-    const child = spawn(
-      process.execPath,
-      ['bin/wegweiser.js', 'sim', '--ids', 'ds-a,ds-b', '--data', t.dir, '--mqtt-url', ctl.mqttUrl, '--prefix', ctl.ctx.config.mqtt.topicPrefix, '--png-dir', pngDir],
-      { stdio: 'ignore', env: { ...process.env, WEGWEISER_LOG_LEVEL: 'warn' } },
-    );
+    const stateDir = path.join(t.dir, 'sim-flash');
+    const sim = () =>
+      spawn(
+        process.execPath,
+        ['bin/wegweiser.js', 'sim', '--ids', 'ds-a,ds-b', '--data', t.dir, '--mqtt-url', ctl.mqttUrl, '--prefix', ctl.ctx.config.mqtt.topicPrefix, '--png-dir', pngDir, '--state-dir', stateDir],
+        { stdio: 'ignore', env: { ...process.env, WEGWEISER_LOG_LEVEL: 'warn' } },
+      );
+    let child = sim();
     try {
       await waitUntil(() => ctl.delivery.status('ds-a').inSync && ctl.delivery.status('ds-b').inSync, 'sims to confirm', 20_000);
       expect(ctl.delivery.status('ds-c').inSync).toBe(false);
       await waitUntil(() => existsSync(path.join(pngDir, 'ds-a.png')), 'PNG written', 10_000);
       const meta = await sharp(path.join(pngDir, 'ds-a.png')).metadata();
       expect(meta.width).toBe(800);
+      // --state-dir is its flash: a second process comes back with the same last sequence number and screen, and
+      // its message counter continues above the first's (nothing refused as a replay).
+      const flash = async () => JSON.parse(await readFile(path.join(stateDir, 'ds-a.json'), 'utf8')) as { lastSeq: number | null; shown: { hash: string } | null };
+      await waitUntil(async () => (await flash()).shown?.hash === ctl.delivery.status('ds-a').confirmedHash, 'ds-a\'s flash written');
+      const before = await flash();
+      expect(before.lastSeq).toBeGreaterThan(0);
+      const seen = ctl.delivery.status('ds-a').lastSeen;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      child = sim();
+      await waitUntil(() => ctl.delivery.status('ds-a').lastSeen !== seen && ctl.delivery.status('ds-a').availability === 'online', 'the second process to say hello', 20_000);
+      expect(ctl.delivery.status('ds-a')).toMatchObject({ inSync: true, fault: null });
+      expect((await flash()).lastSeq).toBe(before.lastSeq);
     } finally {
       child.kill('SIGTERM');
       await ctl.stop();

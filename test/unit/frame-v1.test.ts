@@ -173,6 +173,26 @@ describe('a display receiving real signs at MTU 128', () => {
     expect(await refusal((c) => [c[0] as Buffer, c[2] as Buffer, c[1] as Buffer, ...c.slice(3)], { base: null })).toBe('missing-chunk');
   });
 
+  it('answers an old delta whose base is gone with stale-seq, not base-mismatch: the number is checked first', async () => {
+    const dev = device('ds-1', panel, secret);
+    await deliver(dev, encodeTransfer({ displayId: 'ds-1', seq: 5, frame: a, base: null, secret, mtu: 128 }).chunks);
+    const old = encodeTransfer({ displayId: 'ds-1', seq: 6, frame: b, base: a, secret, mtu: 128 });
+    const newer = encodeTransfer({ displayId: 'ds-1', seq: 7, frame: a, base: null, secret, mtu: 128, fullRefresh: true });
+    await deliver(dev, newer.chunks); // the display moved on: seq 7, and its screen is no longer the delta's base
+    dev.framebuffer = (await renderSign({ ...content, notice: { text: 'Anderes Bild.', redirect: null } }, panel)).frame;
+    expect(await deliver(dev, old.chunks)).toMatchObject({ type: 'nak', nak: { seq: 6, reason: 'stale-seq', lastSeq: 7 } });
+  });
+
+  it('acknowledges a retransmitted delta after a lost ack although its base is gone, without applying it again', async () => {
+    const dev = device('ds-1', panel, secret);
+    await deliver(dev, encodeTransfer({ displayId: 'ds-1', seq: 5, frame: a, base: null, secret, mtu: 128 }).chunks);
+    const delta = encodeTransfer({ displayId: 'ds-1', seq: 6, frame: b, base: a, secret, mtu: 128 });
+    expect(await deliver(dev, delta.chunks)).toMatchObject({ type: 'ack', ack: { seq: 6, hash: b.hash }, changed: true });
+    expect(await deliver(dev, delta.chunks)).toEqual({ type: 'ack', ack: { seq: 6, hash: b.hash, activateAt: 0 }, changed: false });
+    expect(dev.displayed.map((d) => d.hash)).toEqual([a.hash, b.hash]);
+    expect(dev.refused).toEqual([]);
+  });
+
   it('refuses a delta against a base it does not show, and a frame for another display', async () => {
     expect(await refusal((c) => c, { preload: false })).toBe('base-mismatch');
     expect(await refusal((c) => c, { id: 'ds-2' })).toBe('wrong-display');

@@ -3,6 +3,7 @@
 // every transfer case with exactly the expected acks and naks (each nak-reason case with exactly that reason) and
 // ends in the expected state; device-message tags, control messages and MQTT passwords match. The C library in
 // firmware/ is checked against the same files.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +102,15 @@ async function run(c: TransferCase) {
     },
   };
 }
+
+describe('vectors: the files are what the generator makes', () => {
+  it('scripts/gen-vectors.ts --check finds no difference (the files were regenerated after every change)', () => {
+    const root = path.resolve(import.meta.dirname, '..', '..');
+    const r = spawnSync(process.execPath, ['bin/run-ts.js', 'scripts/gen-vectors.ts', '--check'], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
 
 const transfers = load<{ cases: TransferCase[] }>('transfers.json').cases;
 const naks = load<{ cases: TransferCase[] }>('naks.json').cases;
