@@ -163,5 +163,5 @@ describe('wegweiser user', () => {
       await ctl.stop();
     }
     expect((await wegweiser(['user', 'add', 'x', '--role', 'root', '--data', t.dir])).code).toBe(2);
-  });
+  }, 120_000); // four CLI processes and a controller: each CLI start takes seconds on a loaded machine
 });
